@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "huimin",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "huimin", targets: ["huimin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "SourceDiagnostics"),
+        .target(name: "YAMLSource", dependencies: ["CLibYAML", "SourceDiagnostics"]),
+        .target(name: "PolicyExpr", dependencies: ["SourceDiagnostics"]),
+        .target(name: "RuleCompiler", dependencies: ["YAMLSource", "PolicyExpr", "SourceDiagnostics"]),
+        .target(name: "DecisionEngine", dependencies: ["RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics"]),
+        .executableTarget(
+            name: "huimin",
+            dependencies: [
+                "DecisionEngine", "RuleCompiler", "SourceDiagnostics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "HuiminBench", dependencies: ["DecisionEngine", "RuleCompiler"]),
+        .testTarget(
+            name: "HuiminTests",
+            dependencies: ["DecisionEngine", "RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

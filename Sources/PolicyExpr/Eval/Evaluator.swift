@@ -1,0 +1,243 @@
+/// Evaluates checked expressions with three-valued (Kleene) logic.
+///
+/// An absent input is unknown; `false and unknown` is false and `true or unknown` is true, so
+/// only an unknown that decides the outcome leaves the result unknown. Nothing here loops
+/// beyond the members of one household, so evaluation always ends.
+public struct Evaluator<Context: EvaluationContext> {
+    public let context: Context
+
+    public init(_ context: Context) { self.context = context }
+
+    public func eval(_ e: TExpr, member: Int) -> Value {
+        switch e.op {
+        case .constant(let v): return v
+        case .field(let i, let level, _): return context.field(i, level, member: member)
+        case .kind(let f, let k, let level, _): return context.kind(field: f, kind: k, level, member: member)
+        case .householdLet(let slot, _): return context.householdLet(slot)
+        case .memberLet(let slot, _): return context.memberLet(slot, member: member)
+        case .parameter(let i, _): return context.parameter(i)
+        case .policy(let i, let facet, _, _): return context.policy(i, facet, member: member)
+        case .today: return .date(context.today)
+        case .age: return context.age(member: member)
+        case .dateOfAge(let n):
+            switch eval(n, member: member) {
+            case .int(let years): return context.dateOfAge(Int(years), member: member)
+            case let other: return .unknown(other.causes)
+            }
+        case .allMembers:
+            let n = context.memberCount
+            return .members(MemberSet(definite: n >= 64 ? .max : (1 << UInt64(n)) - 1), [])
+        case .negate(let a):
+            switch eval(a, member: member) {
+            case .int(let i): return .int(-i)
+            case .fixed(let f): return .fixed(-f)
+            case let other: return .unknown(other.causes)
+            }
+        case .arithmetic(let op, let a, let b):
+            return arithmetic(op, eval(a, member: member), eval(b, member: member))
+        case .divide(let a, let b, let unit, let mode):
+            let x = eval(a, member: member), y = eval(b, member: member)
+            guard let fx = x.asFixed, let fy = y.asFixed else { return .unknown(x.causes + y.causes) }
+            guard let q = fx.divided(by: fy, to: unit, mode: mode) else { return .unknown([.undefined("division-by-zero")]) }
+            return .fixed(q)
+        case .round(let a, let unit, let mode):
+            switch eval(a, member: member) {
+            case .fixed(let f): return .fixed(f.rounded(to: unit, mode: mode))
+            case let other: return other
+            }
+        case .compare(let op, let a, let b):
+            return compare(op, eval(a, member: member), eval(b, member: member))
+        case .and(let items):
+            var causes: [UnknownCause] = []
+            var unknown = false
+            for item in items {
+                switch eval(item, member: member) {
+                case .bool(false): return .bool(false)
+                case .bool(true): continue
+                case let other: unknown = true; causes += other.causes
+                }
+            }
+            return unknown ? .unknown(causes) : .bool(true)
+        case .or(let items):
+            var causes: [UnknownCause] = []
+            var unknown = false
+            for item in items {
+                switch eval(item, member: member) {
+                case .bool(true): return .bool(true)
+                case .bool(false): continue
+                case let other: unknown = true; causes += other.causes
+                }
+            }
+            return unknown ? .unknown(causes) : .bool(false)
+        case .not(let a):
+            switch eval(a, member: member) {
+            case .bool(let b): return .bool(!b)
+            case let other: return .unknown(other.causes)
+            }
+        case .conditional(let c, let a, let b):
+            switch eval(c, member: member) {
+            case .bool(true): return eval(a, member: member)
+            case .bool(false): return eval(b, member: member)
+            case let other:
+                let x = eval(a, member: member), y = eval(b, member: member)
+                return x == y && !x.isUnknown ? x : .unknown(other.causes + x.causes + y.causes)
+            }
+        case .contains(let set, let element):
+            let s = eval(set, member: member), x = eval(element, member: member)
+            guard case .enumSet(let bits) = s, case .enumeration(let o) = x else { return .unknown(s.causes + x.causes) }
+            return .bool(bits & (1 << UInt64(o)) != 0)
+        case .aggregate(let kind, let source, let filter, let value):
+            return aggregate(kind, eval(source, member: member), filter, value)
+        case .filter(let source, let condition):
+            let s = eval(source, member: member)
+            guard case .members(let set, var causes) = s else { return s }
+            var result = MemberSet(definite: 0, maybe: 0)
+            forEachMember(set.definite | set.maybe) { m in
+                let inSource: Bool? = set.definite & (1 << UInt64(m)) != 0 ? true : nil
+                switch eval(condition, member: m) {
+                case .bool(true):
+                    if inSource == true { result.definite |= 1 << UInt64(m) } else { result.maybe |= 1 << UInt64(m) }
+                case .bool(false): break
+                case let other:
+                    result.maybe |= 1 << UInt64(m)
+                    causes += other.causes
+                }
+            }
+            return .members(result, causes)
+        case .known(let a):
+            return .bool(!eval(a, member: member).isUnknown)
+        case .extremum(let isMin, let items):
+            var best: Value?
+            var causes: [UnknownCause] = []
+            for item in items {
+                let v = eval(item, member: member)
+                if v.isUnknown { causes += v.causes; continue }
+                if let b = best, case .bool(let less) = compare(.less, v, b) {
+                    if less == isMin, v != b { best = v }
+                } else if best == nil {
+                    best = v
+                }
+            }
+            if !causes.isEmpty || best == nil { return .unknown(causes) }
+            return best!
+        case .addDate(let unit, let d, let n):
+            let dv = eval(d, member: member), nv = eval(n, member: member)
+            guard case .date(let day) = dv, case .int(let count) = nv else { return .unknown(dv.causes + nv.causes) }
+            switch unit {
+            case .days: return .date(day.adding(days: Int(count)))
+            case .months: return .date(day.adding(months: Int(count)))
+            case .years: return .date(day.adding(years: Int(count)))
+            }
+        }
+    }
+
+    func forEachMember(_ bits: UInt64, _ body: (Int) -> Void) {
+        var rest = bits
+        while rest != 0 {
+            let m = rest.trailingZeroBitCount
+            body(m)
+            rest &= rest - 1
+        }
+    }
+
+    func arithmetic(_ op: ArithmeticOp, _ x: Value, _ y: Value) -> Value {
+        switch (x, y) {
+        case (.int(let a), .int(let b)):
+            switch op {
+            case .add: return .int(a &+ b)
+            case .subtract: return .int(a &- b)
+            case .multiply: return .int(a &* b)
+            }
+        default:
+            guard let a = x.asFixed, let b = y.asFixed else { return .unknown(x.causes + y.causes) }
+            switch op {
+            case .add: return .fixed(a + b)
+            case .subtract: return .fixed(a - b)
+            case .multiply:
+                if case .int(let i) = y { return .fixed(a * i) }
+                if case .int(let i) = x { return .fixed(b * i) }
+                return .fixed(a * b)
+            }
+        }
+    }
+
+    func compare(_ op: ComparisonOp, _ x: Value, _ y: Value) -> Value {
+        let order: Int
+        switch (x, y) {
+        case (.int(let a), .int(let b)): order = a < b ? -1 : a == b ? 0 : 1
+        case (.date(let a), .date(let b)): order = a < b ? -1 : a == b ? 0 : 1
+        case (.bool(let a), .bool(let b)): order = a == b ? 0 : 1
+        case (.text(let a), .text(let b)): order = a == b ? 0 : 1
+        case (.enumeration(let a), .enumeration(let b)): order = a == b ? 0 : 1
+        case (.enumSet(let a), .enumSet(let b)): order = a == b ? 0 : 1
+        default:
+            guard let a = x.asFixed, let b = y.asFixed else { return .unknown(x.causes + y.causes) }
+            order = a < b ? -1 : a == b ? 0 : 1
+        }
+        switch op {
+        case .less: return .bool(order < 0)
+        case .lessOrEqual: return .bool(order <= 0)
+        case .greater: return .bool(order > 0)
+        case .greaterOrEqual: return .bool(order >= 0)
+        case .equal: return .bool(order == 0)
+        case .notEqual: return .bool(order != 0)
+        }
+    }
+
+    func aggregate(_ kind: AggregateKind, _ sourceValue: Value, _ filter: TExpr?, _ value: TExpr?) -> Value {
+        guard case .members(let set, let setCauses) = sourceValue else { return .unknown(sourceValue.causes) }
+        var causes: [UnknownCause] = []
+        var anyUnknown = false
+        var count: Int64 = 0
+        var total = Fixed.zero
+        var totalIsInt = true
+        var intTotal: Int64 = 0
+        var extreme: Value?
+        var decided: Bool?
+        forEachMember(set.definite | set.maybe) { m in
+            if decided != nil { return }
+            // Is member m included? true, false or unknown.
+            var included: Bool? = set.definite & (1 << UInt64(m)) != 0 ? true : nil
+            if included == nil { causes += setCauses }
+            if let filter, included != false {
+                switch eval(filter, member: m) {
+                case .bool(false): included = false
+                case .bool(true): break
+                case let other: included = nil; causes += other.causes
+                }
+            }
+            if included == false { return }
+            switch kind {
+            case .count:
+                if included == nil { anyUnknown = true } else { count += 1 }
+            case .any, .all:
+                let v = eval(value!, member: m)
+                let hit: Bool? = v.asBool.map { kind == .any ? $0 : !$0 }
+                if hit == true, included == true { decided = kind == .any; return }
+                if hit == nil || included == nil {
+                    if hit != false { anyUnknown = true; causes += v.causes }
+                }
+            case .sum, .min, .max:
+                if included == nil { anyUnknown = true; return }
+                let v = eval(value!, member: m)
+                if v.isUnknown { anyUnknown = true; causes += v.causes; return }
+                if kind == .sum {
+                    if case .int(let i) = v { intTotal += i } else { totalIsInt = false; total = total + (v.asFixed ?? .zero) }
+                } else if let e = extreme, case .bool(let less) = compare(.less, v, e) {
+                    if less == (kind == .min), v != e { extreme = v }
+                } else if extreme == nil {
+                    extreme = v
+                }
+            }
+        }
+        if let decided { return .bool(decided) }
+        if anyUnknown { return .unknown(causes) }
+        switch kind {
+        case .count: return .int(count)
+        case .any: return .bool(false)
+        case .all: return .bool(true)
+        case .sum: return value!.type == .int && totalIsInt ? .int(intTotal) : .fixed(total + Fixed(intTotal))
+        case .min, .max: return extreme ?? .unknown([.undefined("empty")])
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// A calendar date (proleptic Gregorian), as days since 1970-01-01.
+public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var serial: Int32
+
+    public init(serial: Int32) { self.serial = serial }
+
+    /// nil when the date does not exist (2023-02-30).
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month),
+            (1...Day.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        serial = Int32(Day.daysFromCivil(year, month, day))
+    }
+
+    /// Parses `YYYY-MM-DD` (also `YYYY/MM/DD`, `YYYYMMDD`, `YYYY年M月D日`).
+    public init?(parsing text: some StringProtocol) {
+        let s = String(text).trimmingSpaces
+        var parts: [Int] = []
+        if s.utf8.count == 8, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(s) {
+            parts = [n / 10000, n / 100 % 100, n % 100]
+        } else {
+            var current = ""
+            for c in s {
+                if c.isASCII, c.isNumber { current.append(c); continue }
+                guard "-/年月日.".contains(c), !current.isEmpty else { return nil }
+                parts.append(Int(current)!)
+                current = ""
+            }
+            if !current.isEmpty { parts.append(Int(current)!) }
+        }
+        guard parts.count == 3, let d = Day(year: parts[0], month: parts[1], day: parts[2]) else { return nil }
+        self = d
+    }
+
+    public static func < (a: Day, b: Day) -> Bool { a.serial < b.serial }
+
+    public var civil: (year: Int, month: Int, day: Int) { Day.civilFromDays(Int(serial)) }
+
+    /// ISO form, `2023-12-01`.
+    public var description: String {
+        let (y, m, d) = civil
+        return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
+    }
+
+    /// Chinese form, `2023年12月1日`.
+    public var chinese: String {
+        let (y, m, d) = civil
+        return "\(y)年\(m)月\(d)日"
+    }
+
+    public func adding(days: Int) -> Day { Day(serial: serial + Int32(days)) }
+
+    /// The same day `n` months later; a day that does not exist becomes the month's last day
+    /// (民法典第二百零一条: 没有对应日的，月末日为期间的最后一日).
+    public func adding(months n: Int) -> Day {
+        let (y, m, d) = civil
+        let total = y * 12 + (m - 1) + n
+        let year = total / 12, month = total % 12 + 1
+        return Day(year: year, month: month, day: min(d, Day.daysIn(month: month, year: year))) ?? self
+    }
+
+    public func adding(years n: Int) -> Day { adding(months: n * 12) }
+
+    /// Whole years (周岁) from `birth` to `self`. With `birthdayCounts`, the anniversary itself
+    /// completes the year; otherwise the year is complete only from the next day
+    /// (the reading of 最高人民法院 on 周岁: 从周岁生日的第二天起算).
+    public func age(bornOn birth: Day, birthdayCounts: Bool) -> Int {
+        let (by, _, _) = birth.civil
+        let (y, _, _) = civil
+        var years = y - by
+        while years > 0, Day.dateOfAge(years, bornOn: birth, birthdayCounts: birthdayCounts) > self { years -= 1 }
+        return max(0, years)
+    }
+
+    /// The first day on which someone born on `birth` is `years` 周岁.
+    public static func dateOfAge(_ years: Int, bornOn birth: Day, birthdayCounts: Bool) -> Day {
+        let anniversary = birth.adding(years: years)
+        return birthdayCounts ? anniversary : anniversary.adding(days: 1)
+    }
+
+    /// The first day of the month after this date.
+    public var firstOfNextMonth: Day {
+        let (y, m, _) = civil
+        return m == 12 ? Day(year: y + 1, month: 1, day: 1)! : Day(year: y, month: m + 1, day: 1)!
+    }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    // Howard Hinnant's civil-from-days algorithms.
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp + (mp < 10 ? 3 : -9)
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs and line breaks (no Foundation needed).
+    public var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{3000}" }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return String(self[first...last])
+    }
+}

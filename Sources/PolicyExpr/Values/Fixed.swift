@@ -1,0 +1,199 @@
+/// An exact decimal number with six decimal places, stored as an integer count of millionths.
+///
+/// Money and decimals are never floating point. Sums and differences are exact; a product keeps
+/// six decimal places (rounded half to even beyond that, which money at 0.01 never reaches);
+/// a quotient is only ever made by ``Fixed/divided(by:to:mode:)``, which says how it rounds.
+public struct Fixed: Sendable, Hashable, Comparable {
+    public static let scale: Int64 = 1_000_000
+    public var raw: Int64
+
+    public init(raw: Int64) { self.raw = raw }
+    public init(_ int: Int64) { self.raw = int * Fixed.scale }
+    public init(_ int: Int) { self.raw = Int64(int) * Fixed.scale }
+
+    public static let zero = Fixed(raw: 0)
+    public static func < (a: Fixed, b: Fixed) -> Bool { a.raw < b.raw }
+
+    /// Parses "1320", "1,320.5", "-3.25", "0.000001"; nil when it is not such a number or has more than six decimals.
+    public init?(parsing text: some StringProtocol) {
+        var s = Substring(text).drop { $0 == " " }
+        while s.last == " " { s = s.dropLast() }
+        var negative = false
+        if s.first == "-" { negative = true; s = s.dropFirst() } else if s.first == "+" { s = s.dropFirst() }
+        guard !s.isEmpty else { return nil }
+        var whole: Int64 = 0, fraction: Int64 = 0, fractionDigits = 0, seenDot = false, digits = 0
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let d = Int64(c - UInt8(ascii: "0"))
+                digits += 1
+                if seenDot {
+                    fractionDigits += 1
+                    if fractionDigits > 6 { return nil }
+                    fraction = fraction * 10 + d
+                } else {
+                    guard whole < 1_000_000_000_000 else { return nil }
+                    whole = whole * 10 + d
+                }
+            case UInt8(ascii: "."):
+                if seenDot { return nil }
+                seenDot = true
+            case UInt8(ascii: ","), UInt8(ascii: "_"):
+                if seenDot { return nil }
+            default:
+                return nil
+            }
+        }
+        guard digits > 0 else { return nil }
+        for _ in fractionDigits..<6 { fraction *= 10 }
+        raw = whole * Fixed.scale + fraction
+        if negative { raw = -raw }
+    }
+
+    public var isWhole: Bool { raw % Fixed.scale == 0 }
+
+    public static func + (a: Fixed, b: Fixed) -> Fixed { Fixed(raw: a.raw &+ b.raw) }
+    public static func - (a: Fixed, b: Fixed) -> Fixed { Fixed(raw: a.raw &- b.raw) }
+    public static prefix func - (a: Fixed) -> Fixed { Fixed(raw: -a.raw) }
+
+    public static func * (a: Fixed, b: Fixed) -> Fixed {
+        let (high, low) = a.raw.multipliedFullWidth(by: b.raw)
+        let (q, r) = Fixed.scale.dividingFullWidth((high, low))
+        return Fixed(raw: Rounding.halfEven.adjust(quotient: q, remainder: r, divisor: Fixed.scale))
+    }
+
+    public static func * (a: Fixed, b: Int64) -> Fixed { Fixed(raw: a.raw &* b) }
+
+    /// `self / divisor`, rounded to `unit` by `mode`; nil when dividing by zero.
+    public func divided(by divisor: Fixed, to unit: RoundingUnit, mode: Rounding) -> Fixed? {
+        guard divisor.raw != 0 else { return nil }
+        // self/divisor in units of `unit`: (raw * scale / unitRaw) / divisor.raw
+        let numerator = raw.multipliedFullWidth(by: Fixed.scale / unit.inverseScale)
+        let (q, r) = divisor.raw.dividingFullWidth(numerator)
+        let units = mode.adjust(quotient: q, remainder: r, divisor: divisor.raw)
+        return Fixed(raw: units * (Fixed.scale / unit.stepsPerUnit))
+    }
+
+    /// Rounded to a multiple of `unit`.
+    public func rounded(to unit: RoundingUnit, mode: Rounding) -> Fixed {
+        let step = Fixed.scale / unit.stepsPerUnit
+        let q = raw / step, r = raw % step
+        return Fixed(raw: mode.adjust(quotient: q, remainder: r, divisor: step) * step)
+    }
+
+    /// "1320.00" with exactly `decimals` places (the value is rounded half up first).
+    public func decimalString(places decimals: Int = 2) -> String {
+        let step = Int64(pow10(6 - decimals))
+        let q = raw / step, r = raw % step
+        let units = Rounding.halfUp.adjust(quotient: q, remainder: r, divisor: step)
+        let negative = units < 0
+        let magnitude = units.magnitude
+        let divisor = UInt64(pow10(decimals))
+        var s = String(magnitude / divisor)
+        if decimals > 0 {
+            let frac = String(magnitude % divisor)
+            s += "." + String(repeating: "0", count: decimals - frac.count) + frac
+        }
+        return negative ? "-" + s : s
+    }
+
+    /// The shortest exact decimal form: "1.5", "940", "0.000001".
+    public var plainString: String {
+        var s = decimalString(places: 6)
+        if s.contains(".") {
+            while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
+        }
+        return s
+    }
+
+    /// Chinese money style: "1,320元", "1,320.50元".
+    public var yuanString: String {
+        let cents = rounded(to: .fen, mode: .halfUp)
+        let places = cents.isWhole ? 0 : 2
+        let plain = cents.decimalString(places: places)
+        return Fixed.groupThousands(plain) + "元"
+    }
+
+    static func groupThousands(_ plain: String) -> String {
+        var integer = Substring(plain)
+        var sign = "", tail = ""
+        if integer.hasPrefix("-") { sign = "-"; integer = integer.dropFirst() }
+        if let dot = integer.firstIndex(of: ".") { tail = String(integer[dot...]); integer = integer[..<dot] }
+        var grouped = ""
+        for (i, c) in integer.enumerated() {
+            if i > 0, (integer.count - i) % 3 == 0 { grouped += "," }
+            grouped.append(c)
+        }
+        return sign + grouped + tail
+    }
+
+    private func pow10(_ n: Int) -> Int64 {
+        var v: Int64 = 1
+        for _ in 0..<n { v *= 10 }
+        return v
+    }
+}
+
+/// The unit a value is rounded to.
+public enum RoundingUnit: String, Sendable, CaseIterable {
+    case yuan, jiao, fen, whole
+
+    /// How many steps of this unit make one.
+    var stepsPerUnit: Int64 {
+        switch self {
+        case .yuan, .whole: 1
+        case .jiao: 10
+        case .fen: 100
+        }
+    }
+    /// `Fixed.scale / stepsPerUnit`: the raw size of one step.
+    var inverseScale: Int64 { Fixed.scale / stepsPerUnit }
+
+    public var chinese: String {
+        switch self {
+        case .yuan: "元"
+        case .jiao: "角"
+        case .fen: "分"
+        case .whole: "整数"
+        }
+    }
+}
+
+/// How a quotient or a value is rounded.
+public enum Rounding: String, Sendable, CaseIterable {
+    /// 四舍五入: halves away from zero.
+    case halfUp = "half_up"
+    /// 舍去: toward zero.
+    case down
+    /// 进一: away from zero.
+    case up
+    /// Banker's rounding, used only inside products.
+    case halfEven = "half_even"
+
+    public var chinese: String {
+        switch self {
+        case .halfUp: "四舍五入"
+        case .down: "舍去尾数"
+        case .up: "进一"
+        case .halfEven: "四舍六入五成双"
+        }
+    }
+
+    /// The rounded quotient, given a truncated quotient, its remainder and the divisor.
+    func adjust(quotient q: Int64, remainder r: Int64, divisor d: Int64) -> Int64 {
+        guard r != 0 else { return q }
+        let negative = (r < 0) != (d < 0)
+        let away: Int64 = negative ? -1 : 1
+        let twice = r.magnitude * 2, whole = d.magnitude
+        switch self {
+        case .down: return q
+        case .up: return q + away
+        case .halfUp: return twice >= whole ? q + away : q
+        case .halfEven:
+            if twice > whole { return q + away }
+            if twice < whole { return q }
+            return q % 2 == 0 ? q : q + away
+        }
+    }
+}
