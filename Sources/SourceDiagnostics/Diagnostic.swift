@@ -44,6 +44,8 @@ public struct Diagnostic: Sendable {
     public var path: String?
     public var notes: [String]
     public var help: String?
+    /// True for problems in residents' records: the source line may hold personal data, so it is never shown.
+    public var hidesSource = false
 
     public init(
         _ id: String, _ message: String, at span: Span?, severity: Severity = .error,

@@ -3,6 +3,13 @@ public enum DiagnosticRenderer {
     /// `file:line:column: error[id]: message`, the source line, an underline, then notes and help.
     public static func text(_ d: Diagnostic) -> String {
         var out = ""
+        if d.hidesSource, let span = d.span {
+            let start = span.startLocation
+            out += "\(span.file.path):\(start.line):\(start.column): \(d.severity.rawValue)[\(d.id)]: \(d.message)\n"
+            for note in d.notes { out += "  = note: \(note)\n" }
+            if let help = d.help { out += "  = help: \(help)\n" }
+            return out
+        }
         guard let span = d.span else {
             out += "\(d.path.map { "\($0): " } ?? "")\(d.severity.rawValue)[\(d.id)]: \(d.message)\n"
             for note in d.notes { out += "  = note: \(note)\n" }

@@ -86,6 +86,12 @@ public struct Checker {
         switch name {
         case "members": return TExpr(.allMembers, .members, r)
         case "today": return TExpr(.today, .date, r)
+        case "region_name": return TExpr(.regionName, .text, r)
+        case "person_name":
+            guard scope.member else {
+                return fail(CheckProblem("expr.member-only", "`person_name` belongs to each member", r, help: "use it in a person policy"))
+            }
+            return TExpr(.personName, .text, r)
         case "age":
             guard scope.member else {
                 return fail(CheckProblem("expr.member-only", "`age` belongs to each member, not to the household", r,

@@ -40,6 +40,10 @@ public struct TExpr: Sendable {
         case parameter(Int, name: String)
         case policy(Int, PolicyFacet, personSubject: Bool, name: String)
         case today
+        /// The name of the household's region (武汉市江岸区).
+        case regionName
+        /// The current member, by masked name or relation (张某某, 配偶).
+        case personName
         /// The current member's age in 周岁 on the evaluation date.
         case age
         /// The first day the current member is `n` 周岁.
@@ -75,7 +79,7 @@ public struct TExpr: Sendable {
     /// Direct children, for walks over the tree.
     public var children: [TExpr] {
         switch op {
-        case .constant, .field, .kind, .householdLet, .memberLet, .parameter, .policy, .today, .age, .allMembers: []
+        case .constant, .field, .kind, .householdLet, .memberLet, .parameter, .policy, .today, .age, .allMembers, .regionName, .personName: []
         case .dateOfAge(let a), .negate(let a), .round(let a, _, _), .not(let a), .known(let a): [a]
         case .arithmetic(_, let a, let b), .divide(let a, let b, _, _), .compare(_, let a, let b), .filter(let a, let b),
             .addDate(_, let a, let b):
@@ -90,7 +94,7 @@ public struct TExpr: Sendable {
     /// True when this node is evaluated per member (inside an aggregate's filter or value).
     public static func isMemberScoped(_ op: Op) -> Bool {
         switch op {
-        case .field(_, .person, _), .kind(_, _, .person, _), .memberLet, .age, .dateOfAge: true
+        case .field(_, .person, _), .kind(_, _, .person, _), .memberLet, .age, .dateOfAge, .personName: true
         default: false
         }
     }

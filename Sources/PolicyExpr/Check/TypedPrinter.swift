@@ -8,6 +8,8 @@ public enum TypedPrinter {
         case .parameter(_, let name): return "param(\(name))~\(e.type)"
         case .policy(_, _, _, let name): return "\(name)~\(e.type)"
         case .today: return "today~date"
+        case .regionName: return "region_name~text"
+        case .personName: return "person_name~text"
         case .age: return "age~int"
         case .dateOfAge(let n): return "date_of_age(\(print(n)))~date"
         case .allMembers: return "members"

@@ -11,5 +11,7 @@ public protocol EvaluationContext: AnyObject {
     /// Another policy's decision: for a person policy, the given member's (member is -1 at household level).
     func policy(_ index: Int, _ facet: PolicyFacet, member: Int) -> Value
     func age(member: Int) -> Value
+    var regionName: String { get }
+    func personName(member: Int) -> String
     func dateOfAge(_ years: Int, member: Int) -> Value
 }

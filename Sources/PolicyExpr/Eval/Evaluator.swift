@@ -18,6 +18,8 @@ public struct Evaluator<Context: EvaluationContext> {
         case .parameter(let i, _): return context.parameter(i)
         case .policy(let i, let facet, _, _): return context.policy(i, facet, member: member)
         case .today: return .date(context.today)
+        case .regionName: return .text(context.regionName)
+        case .personName: return .text(context.personName(member: member))
         case .age: return context.age(member: member)
         case .dateOfAge(let n):
             switch eval(n, member: member) {

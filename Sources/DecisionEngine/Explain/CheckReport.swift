@@ -1,0 +1,146 @@
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+/// The answer for one household: every decision, with what is needed to reproduce it.
+public struct CheckReport: Sendable {
+    public static let version = "0.1.0"
+
+    public let date: Day
+    public let rulesHash: String
+    public let householdID: String
+    public let householdLabel: String
+    public let memberCount: Int
+    public let regionCode: String
+    public let regionName: String
+    public let decisions: [Decision]
+
+    /// Evaluates every policy (or those named) for a household and builds the decisions.
+    public static func make(rules: RuleSet, record: HouseholdRecord, on day: Day, policies: Set<String>? = nil, revealNames: Bool = false) -> CheckReport {
+        let evaluation = HouseholdEvaluation(rules: rules, record: record, on: day)
+        evaluation.revealNames = revealNames
+        let decisions = DecisionBuilder(evaluation).decisions(only: policies)
+        let schema = rules.schema
+        var head = record.members.first
+        if let rel = schema.field(schema.conventions.relation, .person), case .enumeration(let e) = rel.kind,
+            let o = e.ordinal(of: schema.conventions.headRelation)
+        {
+            head = record.members.first { $0.values[rel.index] == .enumeration(o) } ?? head
+        }
+        let headLabel = head.flatMap { Masking.nameOnly($0, schema: schema, reveal: revealNames) } ?? record.id
+        return CheckReport(
+            date: day, rulesHash: rules.hash, householdID: record.id, householdLabel: headLabel + "家",
+            memberCount: record.members.count, regionCode: record.region, regionName: evaluation.regionName, decisions: decisions)
+    }
+
+    // MARK: JSON (DESIGN §7)
+
+    public var json: JSONValue {
+        .object([
+            ("version", .string(CheckReport.version)),
+            ("date", .string(date.description)),
+            ("rules", .object([("hash", .string(rulesHash))])),
+            ("household", .string(householdID)),
+            ("region", .object([("code", .string(regionCode)), ("name", .string(regionName))])),
+            ("decisions", .array(decisions.map(\.json))),
+        ])
+    }
+
+    // MARK: Text (DESIGN §5)
+
+    /// The resident's text; with `full`, the worker view adds every condition, its values and source.
+    public func text(full: Bool = false) -> String {
+        var out = "\(householdLabel)（\(memberCount)人）· \(regionName) · \(date.chinese)\n"
+        for d in decisions {
+            out += d.residentText
+            if full { out += d.workerText }
+        }
+        return out
+    }
+}
+
+extension Decision {
+    public var json: JSONValue {
+        .object([
+            ("policy", .string(policy)),
+            ("title", .string(title)),
+            ("subject", .string(subject)),
+            ("subject_label", subjectLabel.map { .string($0) } ?? .null),
+            ("status", .string(status.rawValue)),
+            ("amount", amount.map { .string($0.decimalString(places: 2)) } ?? .null),
+            ("summary", .string(summary)),
+            ("calculation", calculation.map { .string($0) } ?? .null),
+            ("reasons", .array(reasons.map { r in
+                .object([
+                    ("id", .string(r.id)),
+                    ("outcome", .string(r.outcome)),
+                    ("decisive", .bool(r.decisive)),
+                    ("text", r.text.map { .string($0) } ?? .null),
+                    ("values", .array(r.values.map { .object([("name", .string($0.name)), ("label", .string($0.label)), ("value", $0.json), ("text", .string($0.text))]) })),
+                    ("basis", .array(r.basis.map { .string($0) })),
+                    ("source", .string(r.source)),
+                ])
+            })),
+            ("missing", .array(missing.map { m in
+                .object([("input", .string(m.input)), ("label", .string(m.label)), ("ask", m.ask.map { .string($0) } ?? .null), ("subject", m.subject.map { .string($0) } ?? .null)])
+            })),
+            ("changes", .array(changes.map { c in
+                .object([
+                    ("condition", .string(c.condition)), ("kind", .string(c.kind)), ("text", .string(c.text)),
+                    ("date", c.date.map { .string($0.description) } ?? .null),
+                    ("threshold", c.threshold.map { .string($0) } ?? .null),
+                    ("current", c.current.map { .string($0) } ?? .null),
+                ])
+            })),
+            ("basis", .array(basis.map { .string($0) })),
+        ])
+    }
+
+    var heading: String { title + (subjectLabel.map { "（\($0)）" } ?? "") }
+
+    /// Short and concrete, in the rules' own words.
+    public var residentText: String {
+        var out = ""
+        switch status {
+        case .eligible:
+            out += "\(status.mark) \(heading)：符合" + (amount.map { "，预计每月\($0.yuanString)。" } ?? "。") + "\n"
+            for r in reasons where r.decisive && r.text != nil && r.depth > 0 { out += "  · \(r.text!)\n" }
+            if let calculation { out += "  计算：\(calculation)\n" }
+            if !basis.isEmpty { out += "  依据：\(basis.joined(separator: "；"))\n" }
+        case .ineligible:
+            out += "\(status.mark) \(heading)：不符合。\n"
+            for r in reasons where r.decisive && r.outcome == "unmet" && (r.text != nil || changes.contains { $0.condition == r.id }) {
+                let change = changes.first { $0.condition == r.id }.map { $0.text + "。" } ?? ""
+                out += "  · \(r.text ?? "")\(change)\n"
+            }
+        case .undetermined:
+            var unique: [String] = []
+            for a in missing.compactMap(\.ask) {
+                var ask = Substring(a)
+                if ask.hasPrefix("请提供") { ask = ask.dropFirst(3) } else if ask.hasPrefix("请") { ask = ask.dropFirst(1) }
+                if !unique.contains(String(ask)) { unique.append(String(ask)) }
+            }
+            out += "\(status.mark) \(heading)：待核实。" + (unique.isEmpty ? "" : "请提供：\(unique.joined(separator: "；"))。") + "\n"
+            if !missing.isEmpty { out += "  · 还需核实：\(missing.map(\.label).joined(separator: "、"))。\n" }
+        }
+        return out
+    }
+
+    /// Every condition with its outcome, values and rule source, for a worker.
+    public var workerText: String {
+        var out = "  ┄ 工作人员视图 ┄\n"
+        for r in reasons {
+            let mark = r.outcome == "met" || r.outcome == "excepted" ? "✔" : r.outcome == "unmet" ? "✘" : "？"
+            let indent = String(repeating: "  ", count: r.depth + 1)
+            out += "\(indent)\(mark) [\(r.id)] \(r.outcome)\(r.decisive ? " (decisive)" : "")"
+            if let t = r.text { out += " — \(t)" }
+            out += "\n"
+            if !r.values.isEmpty { out += "\(indent)    值：" + r.values.map { "\($0.label)（\($0.name)）= \($0.text)" }.joined(separator: "；") + "\n" }
+            if !r.basis.isEmpty { out += "\(indent)    依据：\(r.basis.joined(separator: "；"))\n" }
+            out += "\(indent)    规则：\(r.source)\n"
+        }
+        for m in missing { out += "    缺少：\(m.label)（\(m.input)）" + (m.ask.map { "，\($0)" } ?? "") + "\n" }
+        for c in changes { out += "    可改变结果：\(c.text)\n" }
+        return out
+    }
+}

@@ -1,0 +1,127 @@
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+/// Builds decisions from an evaluation's trace: reasons, missing inputs, changes and a summary.
+public struct DecisionBuilder {
+    public let evaluation: HouseholdEvaluation
+    var rules: RuleSet { evaluation.rules }
+    var schema: Schema { rules.schema }
+
+    public init(_ evaluation: HouseholdEvaluation) { self.evaluation = evaluation }
+
+    public func decisions(only: Set<String>? = nil) -> [Decision] {
+        evaluation.evaluateAll(only: only).map { decision($0.0, member: $0.1, outcome: $0.2) }
+    }
+
+    public func decision(_ p: CompiledPolicy, member: Int, outcome: PolicyOutcome) -> Decision {
+        let subject = member >= 0 ? evaluation.record.members[member].id : evaluation.record.id
+        let subjectLabel = member >= 0 ? evaluation.personName(member: member) : nil
+        var reasons: [Decision.Reason] = []
+        var changes: [Decision.Change] = []
+        if outcome.notInEffect {
+            var text = "本政策在该日期不适用。"
+            if let from = p.effectiveFrom, evaluation.today < from {
+                text = "本政策自\(from.chinese)起施行。"
+            } else if let to = p.effectiveTo {
+                text = "本政策已于\(to.chinese)停止执行。"
+            }
+            reasons.append(Decision.Reason(id: "effective", outcome: "unmet", text: text, values: [], basis: p.basis, source: p.file.path, decisive: true, depth: 0))
+        } else {
+            let decisive = decisiveConditions(p.eligible, outcome)
+            var index = 0
+            walk(p.eligible, depth: 0) { c, depth in
+                let o = outcome.conditions[index]
+                index += 1
+                if c.isOverlap, o != .unmet { return }
+                let isDecisive = decisive.contains(ObjectIdentifier(c))
+                reasons.append(reason(c, o, depth: depth, member: member, decisive: isDecisive))
+                if isDecisive, o == .unmet, outcome.status != .eligible, let change = change(c, member: member) { changes.append(change) }
+            }
+        }
+        if let other = outcome.yieldedTo {
+            let q = rules.policies[other]
+            let theirs = evaluation.baseOutcome(q, member: member)
+            let custom = p.higherOf.first { $0.policy == other }?.text.map { render($0, member: member) }
+            let text = custom ?? "同时符合\(q.title)（每月\((theirs.amount ?? .zero).yuanString)），两者择高享受\(q.title)。"
+            reasons.append(Decision.Reason(id: "overlap.higher.\(q.id)", outcome: "unmet", text: text, values: [], basis: [], source: p.file.path, decisive: true, depth: 0))
+        }
+        let missing = outcome.status == .undetermined ? missingInputs(outcome.causes) : []
+        let calculation = outcome.status == .eligible ? p.amount?.explain.map { render($0, member: member) } : nil
+        return Decision(
+            policy: p.id, title: p.title, subject: subject, subjectLabel: subjectLabel, status: outcome.status,
+            amount: outcome.status == .eligible ? outcome.amount : nil, calculation: calculation, reasons: reasons,
+            missing: missing, changes: changes, summary: summary(p, outcome, reasons, missing), basis: p.basis)
+    }
+
+    func walk(_ c: CompiledCondition, depth: Int, _ body: (CompiledCondition, Int) -> Void) {
+        body(c, depth)
+        switch c.kind {
+        case .leaf: break
+        case .all(let xs), .any(let xs): xs.forEach { walk($0, depth: depth + 1, body) }
+        case .not(let x): walk(x, depth: depth + 1, body)
+        }
+    }
+
+    /// The conditions that decide the status: for an unmet `all`, its unmet children; for an
+    /// unknown one, its unknown children; for a met `any`, its met children; and so on down.
+    func decisiveConditions(_ root: CompiledCondition, _ outcome: PolicyOutcome) -> Set<ObjectIdentifier> {
+        var outcomes: [ObjectIdentifier: PolicyOutcome.ConditionOutcome] = [:]
+        var i = 0
+        walk(root, depth: 0) { c, _ in
+            outcomes[ObjectIdentifier(c)] = outcome.conditions[i]
+            i += 1
+        }
+        var result = Set<ObjectIdentifier>()
+        func same(_ a: PolicyOutcome.ConditionOutcome, _ b: PolicyOutcome.ConditionOutcome) -> Bool {
+            switch (a, b) {
+            case (.unknown, .unknown), (.unmet, .unmet): true
+            case (.met, .met), (.met, .excepted), (.excepted, .met), (.excepted, .excepted): true
+            default: false
+            }
+        }
+        func mark(_ c: CompiledCondition) {
+            let o = outcomes[ObjectIdentifier(c)]!
+            result.insert(ObjectIdentifier(c))
+            switch c.kind {
+            case .leaf: break
+            case .all(let xs), .any(let xs):
+                for x in xs where same(outcomes[ObjectIdentifier(x)]!, o) { mark(x) }
+            case .not(let x): mark(x)
+            }
+        }
+        mark(root)
+        return result
+    }
+
+    func reason(_ c: CompiledCondition, _ o: PolicyOutcome.ConditionOutcome, depth: Int, member: Int, decisive: Bool) -> Decision.Reason {
+        let outcomeName: String
+        let template: Template?
+        switch o {
+        case .met: outcomeName = "met"; template = c.met
+        case .unmet: outcomeName = "unmet"; template = c.unmet
+        case .excepted: outcomeName = "excepted"; template = c.excepted ?? c.met
+        case .unknown: outcomeName = "unknown"; template = nil
+        }
+        let values = c.references.map { r -> Decision.ValueUsed in
+            let v = evaluation.evaluator.eval(r.expr, member: member)
+            return Decision.ValueUsed(name: r.name, label: r.label, text: ValueFormatter.text(v, r.expr.type), json: ValueFormatter.json(v, r.expr.type))
+        }
+        let l = c.span.startLocation
+        return Decision.Reason(
+            id: c.id, outcome: outcomeName, text: template.map { render($0, member: member) }, values: values, basis: c.basis,
+            source: "\(c.span.file.path):\(l.line):\(l.column)", decisive: decisive, depth: depth)
+    }
+
+    /// Fills a template's holes from the evaluation.
+    public func render(_ t: Template, member: Int) -> String {
+        var out = ""
+        for part in t.parts {
+            switch part {
+            case .text(let s): out += s
+            case .value(let e): out += ValueFormatter.text(evaluation.evaluator.eval(e, member: member), e.type)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,75 @@
+import SourceDiagnostics
+
+import PolicyExpr
+import RuleCompiler
+
+/// Residents' data is private: names become 张某某 and ID numbers 420102********1234 unless asked for.
+public enum Masking {
+    public static func name(_ name: String) -> String {
+        guard let first = name.first else { return "" }
+        return String(first) + "某某"
+    }
+
+    /// A member as a resident reads it: the masked name, else the relation (配偶), else the member id.
+    /// "户主张某某", "子女张某某": the relation tells apart members whose masked names are the same.
+    public static func personLabel(_ member: MemberRecord, schema: Schema, reveal: Bool) -> String {
+        var relation = ""
+        if let f = schema.field(schema.conventions.relation, .person), case .enumeration(let o) = member.values[f.index],
+            case .enumeration(let e) = f.kind
+        {
+            relation = e.label(o)
+        }
+        if let f = schema.field(schema.conventions.name, .person), case .text(let n) = member.values[f.index], !n.isEmpty {
+            return relation + (reveal ? n : name(n))
+        }
+        return relation.isEmpty ? member.id : relation
+    }
+
+    /// The masked name alone (张某某), for a household's heading.
+    public static func nameOnly(_ member: MemberRecord, schema: Schema, reveal: Bool) -> String? {
+        guard let f = schema.field(schema.conventions.name, .person), case .text(let n) = member.values[f.index], !n.isEmpty else { return nil }
+        return reveal ? n : name(n)
+    }
+}
+
+/// Values as a resident reads them: 1,320元, 2023年12月1日, 是/否, the Chinese label of a choice.
+public enum ValueFormatter {
+    public static func text(_ v: Value, _ type: ExprType) -> String {
+        switch v {
+        case .bool(let b): return b ? "是" : "否"
+        case .int(let i): return type == .money ? Fixed(i).yuanString : String(i)
+        case .fixed(let f): return type == .money ? f.yuanString : f.plainString
+        case .date(let d): return d.chinese
+        case .text(let t): return t
+        case .enumeration(let o):
+            if case .enumeration(let e) = type { return e.label(o) }
+            return String(o)
+        case .enumSet(let bits):
+            guard case .enumSet(let e) = type else { return String(bits) }
+            let labels = e.values.indices.filter { bits & (1 << UInt64($0)) != 0 }.map { e.label($0) }
+            return labels.isEmpty ? "无" : labels.joined(separator: "、")
+        case .members(let set, _):
+            return "\(set.definite.nonzeroBitCount)人"
+        case .unknown: return "（未知）"
+        }
+    }
+
+    /// For JSON: money and decimals as exact decimal strings, others as their natural JSON form.
+    public static func json(_ v: Value, _ type: ExprType) -> JSONValue {
+        switch v {
+        case .bool(let b): return .bool(b)
+        case .int(let i): return type == .money ? .number(Fixed(i).decimalString(places: 2)) : .int(Int(i))
+        case .fixed(let f): return type == .money ? .string(f.decimalString(places: 2)) : .string(f.plainString)
+        case .date(let d): return .string(d.description)
+        case .text(let t): return .string(t)
+        case .enumeration(let o):
+            if case .enumeration(let e) = type { return .string(e.values[o]) }
+            return .int(o)
+        case .enumSet(let bits):
+            guard case .enumSet(let e) = type else { return .int(Int(bits)) }
+            return .array(e.values.indices.filter { bits & (1 << UInt64($0)) != 0 }.map { .string(e.values[$0]) })
+        case .members(let set, _): return .int(set.definite.nonzeroBitCount)
+        case .unknown: return .null
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+/// Why a value does not fit its field; never repeats the value of a sensitive field.
+public struct FieldValueError: Error, Sendable {
+    public let message: String
+    public let help: String?
+}
+
+/// Reads one field's value from text, as records and rosters give it.
+public enum FieldValueParser {
+    public static func parse(_ raw: String, as field: FieldSpec) -> Result<Value, FieldValueError> {
+        let text = raw.trimmingSpaces
+        let shown = field.sensitive ? "" : "`\(text)`"
+        switch field.kind {
+        case .bool:
+            switch text.lowercased() {
+            case "true", "yes", "y", "1", "是", "有", "t": return .success(.bool(true))
+            case "false", "no", "n", "0", "否", "无", "没有", "f": return .success(.bool(false))
+            default: return .failure(FieldValueError(message: "\(shown)不是“是/否”", help: "填 是 或 否（true/false）"))
+            }
+        case .int:
+            guard let i = Int64(text) else { return .failure(FieldValueError(message: "\(shown)不是整数", help: nil)) }
+            guard i >= 0 else { return .failure(FieldValueError(message: "\(shown)不能为负数", help: nil)) }
+            return .success(.int(i))
+        case .decimal:
+            guard let f = Fixed(parsing: text) else { return .failure(FieldValueError(message: "\(shown)不是数字", help: nil)) }
+            return .success(.fixed(f))
+        case .money:
+            return money(text, shown).map { .fixed($0) }
+        case .date:
+            guard let d = Day(parsing: text) else {
+                return .failure(FieldValueError(message: "\(shown)不是存在的日期", help: "日期写作 YYYY-MM-DD，如 1950-03-05"))
+            }
+            return .success(.date(d))
+        case .text:
+            return .success(.text(text))
+        case .region:
+            guard text.count == 6, text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                return .failure(FieldValueError(message: "\(shown)不是6位行政区划代码", help: "如武汉市江岸区为 420102"))
+            }
+            return .success(.text(text))
+        case .idNumber:
+            switch IDNumber.parse(text) {
+            case .success(let id): return .success(.text(id.text))
+            case .failure(let e): return .failure(FieldValueError(message: e.description, help: nil))
+            }
+        case .enumeration(let e):
+            return enumValue(text, e, shown).map { .enumeration($0) }
+        case .enumList(let e):
+            var bits: UInt64 = 0
+            for part in text.split(whereSeparator: { ";；,，、|".contains($0) }) {
+                let item = String(part).trimmingSpaces
+                if item.isEmpty { continue }
+                switch enumValue(item, e, "`\(item)`") {
+                case .success(let o): bits |= 1 << UInt64(o)
+                case .failure(let err): return .failure(err)
+                }
+            }
+            return .success(.enumSet(bits))
+        case .moneyByKind:
+            return .failure(FieldValueError(message: "按类别的收入要分项填写", help: nil))
+        }
+    }
+
+    public static func money(_ text: String, _ shown: String) -> Result<Fixed, FieldValueError> {
+        var t = text
+        if t.hasSuffix("元") { t.removeLast() }
+        guard let f = Fixed(parsing: t) else { return .failure(FieldValueError(message: "\(shown)不是金额", help: "金额写作数字，单位为元，如 1500 或 1500.50")) }
+        guard f.raw >= 0 else { return .failure(FieldValueError(message: "\(shown)是负数，金额不能为负", help: "亏损等情况请按0填写并在备注中说明")) }
+        guard f.raw % 10_000 == 0 else { return .failure(FieldValueError(message: "\(shown)的小数超过两位（分）", help: nil)) }
+        return .success(f)
+    }
+
+    static func enumValue(_ text: String, _ e: EnumType, _ shown: String) -> Result<Int, FieldValueError> {
+        if let o = e.ordinal(of: text) { return .success(o) }
+        let choices = e.values + e.labels
+        let suggestion = Suggestion.closest(to: text, among: choices)
+        let listed = zip(e.values, e.labels).map { "\($0)（\($1)）" }.joined(separator: "、")
+        return .failure(FieldValueError(
+            message: "\(shown)不是可选的值", help: suggestion.map { "是不是 `\($0)`？可选：\(listed)" } ?? "可选：\(listed)"))
+    }
+}

@@ -1,0 +1,163 @@
+import PolicyExpr
+import SourceDiagnostics
+import YAMLSource
+
+/// Checks every expression of every policy, turning problems into diagnostics in the YAML
+/// file's coordinates, and records which policy depends on which.
+final class ExpressionCompiler {
+    let schema: Schema
+    let raw: [RawPolicy]
+    let policyIndex: [String: Int]
+    var bag = DiagnosticBag()
+
+    enum LetState { case unchecked, inProgress, done(TExpr), failed }
+    struct LetInfo {
+        let policy: Int
+        let raw: RawPolicy.Let
+        var state: LetState = .unchecked
+    }
+    var householdLets: [LetInfo] = []
+    var memberLets: [LetInfo] = []
+    var householdLetIndex: [String: Int] = [:]
+    var memberLetIndex: [String: Int] = [:]
+
+    /// Dependency graph: "base:p" (conditions and amount), "final:p" (after 择高), "let:h3", "let:m2".
+    var edges: [String: [(to: String, label: String)]] = [:]
+    var owners: [String] = []
+
+    init(schema: Schema, raw: [RawPolicy]) {
+        self.schema = schema
+        self.raw = raw
+        var index: [String: Int] = [:]
+        for (i, p) in raw.enumerated() { index[p.id] = i }
+        policyIndex = index
+        for (i, p) in raw.enumerated() {
+            for l in p.lets {
+                householdLetIndex["\(i)/\(l.name)"] = householdLets.count
+                householdLets.append(LetInfo(policy: i, raw: l))
+            }
+            for l in p.memberLets {
+                memberLetIndex["\(i)/\(l.name)"] = memberLets.count
+                memberLets.append(LetInfo(policy: i, raw: l))
+            }
+        }
+    }
+
+    func householdLetSlot(policy: Int, name: String) -> Int? { householdLetIndex["\(policy)/\(name)"] }
+    func memberLetSlot(policy: Int, name: String) -> Int? { memberLetIndex["\(policy)/\(name)"] }
+
+    func noteDependency(on policy: Int, at name: String) {
+        guard let owner = owners.last else { return }
+        edges[owner, default: []].append(("final:\(policy)", name))
+    }
+
+    func resolveHouseholdLet(_ slot: Int, from policy: Int) -> SymbolLookup {
+        if let owner = owners.last { edges[owner, default: []].append(("let:h\(slot)", householdLets[slot].raw.name)) }
+        switch householdLets[slot].state {
+        case .done(let t): return .found(.householdLet(slot, t.type))
+        case .failed: return .failed
+        case .inProgress:
+            reportLetCycle(householdLets[slot])
+            householdLets[slot].state = .failed
+            return .failed
+        case .unchecked:
+            householdLets[slot].state = .inProgress
+            let info = householdLets[slot]
+            let t = withOwner("let:h\(slot)") { checkExpression(info.raw.value, policy: info.policy, memberScope: false, rounding: info.raw.rounding) }
+            if case .failed = householdLets[slot].state { return .failed }
+            householdLets[slot].state = t.map { .done($0) } ?? .failed
+            return t.map { .found(.householdLet(slot, $0.type)) } ?? .failed
+        }
+    }
+
+    func resolveMemberLet(_ slot: Int, from policy: Int) -> SymbolLookup {
+        if let owner = owners.last { edges[owner, default: []].append(("let:m\(slot)", memberLets[slot].raw.name)) }
+        switch memberLets[slot].state {
+        case .done(let t): return .found(.memberLet(slot, t.type))
+        case .failed: return .failed
+        case .inProgress:
+            reportLetCycle(memberLets[slot])
+            memberLets[slot].state = .failed
+            return .failed
+        case .unchecked:
+            memberLets[slot].state = .inProgress
+            let info = memberLets[slot]
+            let t = withOwner("let:m\(slot)") { checkExpression(info.raw.value, policy: info.policy, memberScope: true, rounding: info.raw.rounding) }
+            if case .failed = memberLets[slot].state { return .failed }
+            memberLets[slot].state = t.map { .done($0) } ?? .failed
+            return t.map { .found(.memberLet(slot, $0.type)) } ?? .failed
+        }
+    }
+
+    func reportLetCycle(_ info: LetInfo) {
+        bag.error("rules.let-cycle", "the value `\(info.raw.name)` is defined in terms of itself", at: info.raw.nameNode.span,
+            help: "a `let` value may use others, but not in a circle")
+    }
+
+    func withOwner<T>(_ owner: String, _ body: () -> T) -> T {
+        owners.append(owner)
+        defer { owners.removeLast() }
+        return body()
+    }
+
+    /// Parses and checks one expression held in a YAML scalar.
+    func checkExpression(_ node: YAMLNode, policy: Int, memberScope: Bool, rounding: (RoundingUnit, Rounding)? = nil) -> TExpr? {
+        guard let text = node.scalar, !node.isNull else {
+            bag.error("rules.wrong-kind", "an expression must be a single value, found \(node.kindDescription)", at: node.span)
+            return nil
+        }
+        return checkExpressionText(text, offset: 0, in: node, policy: policy, memberScope: memberScope, rounding: rounding)
+    }
+
+    func checkExpressionText(_ text: String, offset: Int, in node: YAMLNode, policy: Int, memberScope: Bool, rounding: (RoundingUnit, Rounding)?) -> TExpr? {
+        func span(_ r: Range<Int>) -> Span { node.sourceSpan(ofValueRange: (r.lowerBound + offset)..<(r.upperBound + offset)) }
+        switch Parser.parse(text) {
+        case .failure(let e):
+            bag.error("expr.syntax", e.message, at: span(e.range), help: e.help)
+            return nil
+        case .success(let expr):
+            var checker = Checker(table: PolicyScope(compiler: self, policy: policy))
+            let t = checker.check(expr, memberScope: memberScope, rounding: rounding)
+            for p in checker.problems {
+                bag.add(Diagnostic(p.id, p.message, at: span(p.range), notes: p.notes, help: p.help))
+            }
+            return checker.problems.isEmpty ? t : nil
+        }
+    }
+
+    /// A template: text with `{expression}` holes (`{{` and `}}` stand for braces).
+    func checkTemplate(_ node: YAMLNode?, policy: Int, memberScope: Bool, extra: [String: TExpr] = [:]) -> Template? {
+        guard let node else { return nil }
+        guard let text = node.scalar else {
+            bag.error("rules.wrong-kind", "a text must be a single value, found \(node.kindDescription)", at: node.span)
+            return nil
+        }
+        var parts: [Template.Part] = []
+        let bytes = Array(text.utf8)
+        var literal: [UInt8] = []
+        var i = 0
+        var ok = true
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "{"), i + 1 < bytes.count, bytes[i + 1] == b { literal.append(b); i += 2; continue }
+            if b == UInt8(ascii: "}"), i + 1 < bytes.count, bytes[i + 1] == b { literal.append(b); i += 2; continue }
+            guard b == UInt8(ascii: "{") else { literal.append(b); i += 1; continue }
+            guard let close = bytes[(i + 1)...].firstIndex(of: UInt8(ascii: "}")) else {
+                bag.error("template.unclosed", "`{` opens a value that is never closed", at: node.sourceSpan(ofValueRange: i..<(i + 1)), help: "close it with `}`, or write `{{` for a brace")
+                return nil
+            }
+            if !literal.isEmpty { parts.append(.text(String(decoding: literal, as: UTF8.self))); literal = [] }
+            let inner = String(decoding: bytes[(i + 1)..<close], as: UTF8.self)
+            if let special = extra[inner.trimmingSpaces] {
+                parts.append(.value(special))
+            } else if let t = checkExpressionText(inner, offset: i + 1, in: node, policy: policy, memberScope: memberScope, rounding: (.fen, .halfUp)) {
+                parts.append(.value(t))
+            } else {
+                ok = false
+            }
+            i = close + 1
+        }
+        if !literal.isEmpty { parts.append(.text(String(decoding: literal, as: UTF8.self))) }
+        return ok ? Template(parts: parts, span: node.span) : nil
+    }
+}

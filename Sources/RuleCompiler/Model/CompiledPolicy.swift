@@ -1,0 +1,113 @@
+import PolicyExpr
+import SourceDiagnostics
+
+/// Text with `{expression}` holes, checked at load and rendered from a decision's values.
+public struct Template: Sendable {
+    public enum Part: Sendable {
+        case text(String)
+        case value(TExpr)
+    }
+    public let parts: [Part]
+    public let span: Span
+}
+
+/// A named, typed value of a policy (`let:` or `members:`).
+public struct CompiledLet: Sendable {
+    public let name: String
+    public let qualifiedName: String
+    public let label: String?
+    public let expr: TExpr
+    public let memberScope: Bool
+    public let policy: Int
+    public let span: Span
+}
+
+/// A reference an expression makes, shown as a value used in a reason.
+public struct ValueReference: Sendable {
+    public let name: String
+    public let label: String
+    public let expr: TExpr
+}
+
+/// A condition of a policy, checked and compiled.
+public final class CompiledCondition: Sendable {
+    public enum Kind: Sendable {
+        case leaf(when: TExpr, unless: TExpr?)
+        case all([CompiledCondition])
+        case any([CompiledCondition])
+        case not(CompiledCondition)
+    }
+    public let id: String
+    public let kind: Kind
+    public let met: Template?
+    public let unmet: Template?
+    public let excepted: Template?
+    public let change: Template?
+    public let basis: [String]
+    public let span: Span
+    /// The values the condition reads, shown with its outcome.
+    public let references: [ValueReference]
+    /// True for the conditions huimin adds for `overlaps: excluded_by`.
+    public let isOverlap: Bool
+
+    init(id: String, kind: Kind, met: Template?, unmet: Template?, excepted: Template?, change: Template?, basis: [String], span: Span, references: [ValueReference], isOverlap: Bool = false) {
+        self.id = id
+        self.kind = kind
+        self.met = met
+        self.unmet = unmet
+        self.excepted = excepted
+        self.change = change
+        self.basis = basis
+        self.span = span
+        self.references = references
+        self.isOverlap = isOverlap
+    }
+
+    /// Every condition in this tree, depth first.
+    public var all: [CompiledCondition] {
+        switch kind {
+        case .leaf: [self]
+        case .all(let xs), .any(let xs): [self] + xs.flatMap(\.all)
+        case .not(let x): [self] + x.all
+        }
+    }
+}
+
+public struct CompiledAmount: Sendable {
+    public let expr: TExpr
+    public let rounding: (RoundingUnit, Rounding)?
+    public let explain: Template?
+    public let span: Span
+}
+
+/// A policy with every expression checked: ready to evaluate.
+public final class CompiledPolicy: Sendable {
+    public let index: Int
+    public let id: String
+    public let title: String
+    public let subject: FieldLevel
+    public let effectiveFrom: Day?
+    public let effectiveTo: Day?
+    public let basis: [String]
+    public let who: String?
+    public let eligible: CompiledCondition
+    public let amount: CompiledAmount?
+    /// 择高: policies of which only the higher amount is paid.
+    public let higherOf: [(policy: Int, text: Template?)]
+    public let file: SourceFile
+
+    init(index: Int, id: String, title: String, subject: FieldLevel, effectiveFrom: Day?, effectiveTo: Day?, basis: [String], who: String?, eligible: CompiledCondition, amount: CompiledAmount?, higherOf: [(Int, Template?)], file: SourceFile) {
+        self.index = index
+        self.id = id
+        self.title = title
+        self.subject = subject
+        self.effectiveFrom = effectiveFrom
+        self.effectiveTo = effectiveTo
+        self.basis = basis
+        self.who = who
+        self.eligible = eligible
+        self.amount = amount
+        self.higherOf = higherOf
+        self.file = file
+    }
+}

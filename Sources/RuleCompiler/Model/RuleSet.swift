@@ -1,0 +1,72 @@
+import PolicyExpr
+import SourceDiagnostics
+
+/// A checked, compiled rule set: the schema, the regions and the policies, with every
+/// expression resolved to slots. Evaluation needs nothing else.
+public final class RuleSet: Sendable {
+    public let directory: String
+    public let schema: Schema
+    public let regions: [String: RegionSpec]
+    public let policies: [CompiledPolicy]
+    public let householdLets: [CompiledLet]
+    public let memberLets: [CompiledLet]
+    /// A hash of the rule files' bytes: a decision names the rules that made it.
+    public let hash: String
+    /// Policies in an order where each comes after the ones it refers to.
+    public let evaluationOrder: [Int]
+
+    init(directory: String, schema: Schema, regions: [String: RegionSpec], policies: [CompiledPolicy], householdLets: [CompiledLet], memberLets: [CompiledLet], hash: String, evaluationOrder: [Int]) {
+        self.directory = directory
+        self.schema = schema
+        self.regions = regions
+        self.policies = policies
+        self.householdLets = householdLets
+        self.memberLets = memberLets
+        self.hash = hash
+        self.evaluationOrder = evaluationOrder
+    }
+
+    public func policy(_ id: String) -> CompiledPolicy? { policies.first { $0.id == id } }
+
+    /// The chain of regions from `code` up: explicit parents, else by prefix (420106 → 420100 → 420000).
+    public func regionChain(_ code: String) -> [RegionSpec] {
+        var chain: [RegionSpec] = []
+        var current: String? = code
+        var seen = Set<String>()
+        while let c = current, seen.insert(c).inserted {
+            if let r = regions[c] {
+                chain.append(r)
+                current = r.parent ?? RuleSet.prefixParent(c)
+            } else {
+                current = RuleSet.prefixParent(c)
+            }
+        }
+        return chain
+    }
+
+    static func prefixParent(_ code: String) -> String? {
+        guard code.count == 6 else { return nil }
+        if code.hasSuffix("0000") { return nil }
+        if code.hasSuffix("00") { return String(code.prefix(2)) + "0000" }
+        return String(code.prefix(4)) + "00"
+    }
+
+    /// A region's name as people say it: 武汉市江岸区 (the province is left out below it).
+    public func regionName(_ code: String) -> String? {
+        let chain = regionChain(code)
+        guard !chain.isEmpty else { return nil }
+        let named = chain.reversed().filter { !$0.code.hasSuffix("0000") || $0.code == chain.first!.code }
+        var name = named.map(\.name).joined()
+        if chain.first!.code != code { name += "（\(code)）" }
+        return name
+    }
+
+    /// The entry of a parameter for a region and date: the nearest region that sets it decides.
+    public func parameterEntry(_ index: Int, region: String, on day: Day) -> (entry: ParameterEntry?, region: RegionSpec?) {
+        for r in regionChain(region) {
+            guard let entries = r.parameters[index] else { continue }
+            return (entries.last { $0.covers(day) }, r)
+        }
+        return (nil, nil)
+    }
+}

@@ -1,0 +1,101 @@
+import PolicyExpr
+import SourceDiagnostics
+import YAMLSource
+
+/// The kind of value a record field holds.
+public enum FieldKind: Sendable, Equatable {
+    case bool, int, decimal, money, date, text
+    /// A region code (行政区划代码, GB/T 2260).
+    case region
+    /// An 18-digit 居民身份证号码, checked against its GB 11643 check digit.
+    case idNumber
+    case enumeration(EnumType)
+    case enumList(EnumType)
+    /// Money by kind (`incomes`): a present map lists all kinds, absent kinds are zero.
+    case moneyByKind([String], labels: [String])
+
+    public static func == (a: FieldKind, b: FieldKind) -> Bool {
+        switch (a, b) {
+        case (.bool, .bool), (.int, .int), (.decimal, .decimal), (.money, .money), (.date, .date), (.text, .text),
+            (.region, .region), (.idNumber, .idNumber):
+            true
+        case (.enumeration(let x), .enumeration(let y)), (.enumList(let x), .enumList(let y)): x === y
+        case (.moneyByKind(let x, _), .moneyByKind(let y, _)): x == y
+        default: false
+        }
+    }
+
+    /// The expression type of the field as a whole (by-kind fields are read kind by kind).
+    public var exprType: ExprType? {
+        switch self {
+        case .bool: .bool
+        case .int: .int
+        case .decimal: .decimal
+        case .money: .money
+        case .date: .date
+        case .text, .region, .idNumber: .text
+        case .enumeration(let e): .enumeration(e)
+        case .enumList(let e): .enumSet(e)
+        case .moneyByKind: nil
+        }
+    }
+}
+
+/// How a field is derived from another when absent (birth date and sex from the 身份证号).
+public enum Derivation: String, Sendable, CaseIterable {
+    case birthDate = "id_number.birth_date"
+    case sex = "id_number.sex"
+}
+
+/// One field of a household or of a member.
+public struct FieldSpec: Sendable {
+    public let key: String
+    public let kind: FieldKind
+    public let label: String
+    public let aliases: [String]
+    public let ask: String?
+    public let sensitive: Bool
+    public let derive: Derivation?
+    public let span: Span
+    public let level: FieldLevel
+    public let index: Int
+}
+
+/// A parameter declared in the schema: its type and words; the values live in regions/.
+public struct ParameterSpec: Sendable {
+    public let name: String
+    public let type: ExprType
+    public let label: String
+    public let unit: String?
+    public let span: Span
+    public let index: Int
+}
+
+/// rules/schema.yaml, decoded.
+public struct Schema: Sendable {
+    public var enums: [String: EnumType] = [:]
+    public var household: [FieldSpec] = []
+    public var person: [FieldSpec] = []
+    public var parameters: [ParameterSpec] = []
+    public var conventions = Conventions()
+
+    /// Which fields play which part, so that Swift knows dates, regions and households, not policies.
+    public struct Conventions: Sendable {
+        public var householdID = "id"
+        public var personID = "id"
+        public var region = "region"
+        public var variant: String? = "hukou_type"
+        public var birthDate = "birth_date"
+        public var birthdayParameter: String? = "age.birthday_counts"
+        public var name = "name"
+        public var relation = "relation"
+        public var headRelation = "head"
+        public var receiving: String? = "receiving"
+    }
+
+    public func field(_ key: String, _ level: FieldLevel) -> FieldSpec? {
+        (level == .household ? household : person).first { $0.key == key }
+    }
+
+    public func parameter(_ name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check one household against every policy: decision, amount and explanation.",
+        discussion: "An ineligible or undetermined result is a successful run and exits 0.")
+
+    enum Explain: String, ExpressibleByArgument, CaseIterable { case summary, full }
+
+    @Argument(help: "The household: a YAML or JSON file.")
+    var household: String
+
+    @Option(name: .long, help: "The evaluation date, YYYY-MM-DD (default: today).")
+    var on: DateOption?
+
+    @OptionGroup var rulesOptions: RulesOptions
+
+    @Option(name: .long, help: "Only this policy (repeatable).")
+    var policy: [String] = []
+
+    @Option(name: .long, help: "text or json.")
+    var format: OutputFormat = .text
+
+    @Option(name: .long, help: "summary (for the resident) or full (adds the worker view).")
+    var explain: Explain = .summary
+
+    @Flag(name: .long, help: "Show names unmasked (ID numbers are never printed).")
+    var reveal = false
+
+    func run() throws {
+        let rules = try rulesOptions.load()
+        for id in policy where rules.policy(id) == nil {
+            let s = Suggestion.closest(to: id, among: rules.policies.map(\.id))
+            throw ValidationError("no policy is named `\(id)`" + (s.map { "; did you mean `\($0)`?" } ?? ""))
+        }
+        let file: SourceFile
+        switch SourceFile.load(path: household) {
+        case .success(let f): file = f
+        case .failure(let e):
+            FileHandleOut.stderr("error: cannot read \(e.path): \(e.reason)\n")
+            throw ExitCode(1)
+        }
+        let (record, problems) = HouseholdDecoder(schema: rules.schema).decode(file: file)
+        guard let record else {
+            FileHandleOut.stderr(DiagnosticRenderer.text(problems))
+            throw ExitCode(1)
+        }
+        let report = CheckReport.make(
+            rules: rules, record: record, on: on?.day ?? DateOption.today, policies: policy.isEmpty ? nil : Set(policy), revealNames: reveal)
+        switch format {
+        case .json: FileHandleOut.stdout(report.json.serialized(pretty: true) + "\n")
+        case .text: FileHandleOut.stdout(report.text(full: explain == .full))
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct Main {
+    static func main() {
+        do {
+            var command = try Huimin.parseAsRoot()
+            try command.run()
+        } catch {
+            // Usage mistakes exit 2 (DESIGN §7); everything else keeps its code.
+            if Huimin.exitCode(for: error) == .validationFailure {
+                FileHandleOut.stderr(Huimin.fullMessage(for: error) + "\n")
+                exit(2)
+            }
+            Huimin.exit(withError: error)
+        }
+    }
+}
+
+struct Huimin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "huimin",
+        abstract: "惠民：社会救助政策资格核对（规则即代码）。",
+        discussion: "Exit status: 0 done (whatever the decisions), 1 rule or input errors or failed cases, 2 usage.",
+        subcommands: [Check.self, Lint.self, TestCases.self])
+}
+
+/// Options every command that reads rules shares.
+struct RulesOptions: ParsableArguments {
+    @Option(name: .long, help: "The rules directory (default: $HUIMIN_RULES, else ./rules).")
+    var rules: String?
+
+    var directory: String {
+        if let rules { return rules }
+        if let env = getenv("HUIMIN_RULES") { return String(cString: env) }
+        return "rules"
+    }
+
+    /// Loads the rules, printing their diagnostics to stderr; exits 1 on errors.
+    func load() throws -> RuleSet {
+        let outcome = RuleLoader.load(directory: directory)
+        if outcome.hasErrors || outcome.rules == nil {
+            let errors = outcome.diagnostics.filter { $0.severity == .error }
+            FileHandleOut.stderr(DiagnosticRenderer.text(errors) + "\nthe rules in \(directory) have errors (\(DiagnosticRenderer.summaryLine(outcome.diagnostics))); run `huimin lint \(directory)`\n")
+            throw ExitCode(1)
+        }
+        return outcome.rules!
+    }
+}
+
+/// Reads `--on` dates, defaulting to today on this machine's calendar.
+struct DateOption: ExpressibleByArgument {
+    let day: Day
+    init?(argument: String) {
+        guard let d = Day(parsing: argument) else { return nil }
+        day = d
+    }
+    init(day: Day) { self.day = day }
+
+    static var today: Day {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        return Day(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday))!
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Unbuffered writes to stdout and stderr without Foundation.
+enum FileHandleOut {
+    static func stdout(_ s: String) { write(1, s) }
+    static func stderr(_ s: String) { write(2, s) }
+
+    private static func write(_ fd: Int32, _ s: String) {
+        var bytes = Array(s.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+            bytes = bytes.dropFirst(n)
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import ArgumentParser
+struct TestCases: ParsableCommand { static let configuration = CommandConfiguration(commandName: "test"); func run() throws {} }
