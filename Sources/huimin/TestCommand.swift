@@ -1,2 +1,57 @@
 import ArgumentParser
-struct TestCases: ParsableCommand { static let configuration = CommandConfiguration(commandName: "test"); func run() throws {} }
+import DecisionEngine
+import RuleCompiler
+import SourceDiagnostics
+
+struct TestCases: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run the YAML cases (default: every file under cases/) against the rules.")
+
+    @Argument(help: "Case files or directories (default: cases).")
+    var paths: [String] = []
+
+    @OptionGroup var rulesOptions: RulesOptions
+
+    @Flag(name: .long, help: "Print every case, not only failures.")
+    var verbose = false
+
+    func run() throws {
+        let rules = try rulesOptions.load()
+        let files = (paths.isEmpty ? ["cases"] : paths).flatMap { path in
+            FileBytes.isDirectory(path) ? FileBytes.files(under: path, suffixes: [".yaml", ".yml"]) : [path]
+        }
+        if files.isEmpty {
+            FileHandleOut.stderr("error: no case files found in \(paths.isEmpty ? "cases" : paths.joined(separator: ", "))\n")
+            throw ExitCode(1)
+        }
+        let runner = CaseRunner(rules: rules)
+        var passed = 0, failed = 0, broken = 0
+        for path in files {
+            let file = CaseFile.load(path: path, rules: rules)
+            if !file.diagnostics.isEmpty {
+                FileHandleOut.stdout(DiagnosticRenderer.text(file.diagnostics) + "\n")
+                broken += file.diagnostics.filter { $0.severity == .error }.count
+            }
+            var filePassed = 0
+            for c in file.cases {
+                let result = runner.run(c)
+                if result.passed {
+                    passed += 1
+                    filePassed += 1
+                    if verbose { FileHandleOut.stdout("  ✔ \(result.name)\n") }
+                } else {
+                    failed += 1
+                    var out = "✘ \(result.location) \(result.name)\n"
+                    for f in result.failures { out += "    \(f)\n" }
+                    out += "    ── explanation ──\n"
+                    for line in result.report.text(full: true).split(separator: "\n", omittingEmptySubsequences: false) { out += "    \(line)\n" }
+                    FileHandleOut.stdout(out)
+                }
+            }
+            FileHandleOut.stdout("\(path): \(filePassed)/\(file.cases.count) passed\n")
+        }
+        FileHandleOut.stdout("\(passed) passed, \(failed + broken) failed\n")
+        if failed + broken > 0 { throw ExitCode(1) }
+    }
+}

@@ -27,9 +27,9 @@ public struct CheckReport: Sendable {
         {
             head = record.members.first { $0.values[rel.index] == .enumeration(o) } ?? head
         }
-        let headLabel = head.flatMap { Masking.nameOnly($0, schema: schema, reveal: revealNames) } ?? record.id
+        let headLabel = head.flatMap { Masking.nameOnly($0, schema: schema, reveal: revealNames) }.map { $0 + "家" } ?? "户\(record.id)"
         return CheckReport(
-            date: day, rulesHash: rules.hash, householdID: record.id, householdLabel: headLabel + "家",
+            date: day, rulesHash: rules.hash, householdID: record.id, householdLabel: headLabel,
             memberCount: record.members.count, regionCode: record.region, regionName: evaluation.regionName, decisions: decisions)
     }
 

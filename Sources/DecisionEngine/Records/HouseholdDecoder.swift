@@ -25,7 +25,8 @@ public struct HouseholdDecoder {
         return d
     }
 
-    public func decode(_ root: YAMLNode, origin: String) -> (HouseholdRecord?, [Diagnostic]) {
+    /// Decodes `root`; `householdDefaults` and `memberDefaults` (mappings) give values the record does not.
+    public func decode(_ root: YAMLNode, origin: String, householdDefaults: YAMLNode? = nil, memberDefaults: YAMLNode? = nil, fallbackID: String = "") -> (HouseholdRecord?, [Diagnostic]) {
         var problems: [Diagnostic] = []
         func problem(_ id: String, _ path: String, _ message: String, _ node: YAMLNode, help: String? = nil) {
             var d = Diagnostic(id, "\(path.isEmpty ? "" : "\(path): ")\(message)", at: node.span, help: help)
@@ -38,7 +39,7 @@ public struct HouseholdDecoder {
             return (nil, problems)
         }
         var membersNode: YAMLNode?
-        for (k, v) in pairs {
+        for (k, v) in (householdDefaults?.mapping ?? []) + pairs {
             guard let key = k.scalar else { continue }
             if key == "members" || key == "成员" { membersNode = v; continue }
             guard let field = lookup(key, schema.household) else {
@@ -63,7 +64,7 @@ public struct HouseholdDecoder {
                 problem("record.wrong-kind", path, "a member must be a mapping of fields, found \(item.kindDescription)", item)
                 continue
             }
-            for (k, v) in fields {
+            for (k, v) in (memberDefaults?.mapping ?? []) + fields {
                 guard let key = k.scalar else { continue }
                 guard let field = lookup(key, schema.person) else {
                     problem("record.unknown-field", "\(path).\(key)", "the schema has no member field `\(key)`", k,
@@ -78,6 +79,7 @@ public struct HouseholdDecoder {
             record.members.append(member)
         }
         RecordCompletion.identify(&record, schema: schema)
+        if record.id.isEmpty { record.id = fallbackID }
         for issue in RecordCompletion.checkHousehold(record, schema: schema) {
             problem(issue.id, issue.field, issue.message, root)
         }
@@ -89,7 +91,11 @@ public struct HouseholdDecoder {
     }
 
     func read(_ node: YAMLNode, _ field: FieldSpec, path: String, into values: inout [Value], _ kinds: inout [[Fixed]?], _ problem: (String, String, String, YAMLNode, String?) -> Void) {
-        if node.isNull { return }
+        if node.isNull {
+            values[field.index] = .unknown([])
+            kinds[field.index] = nil
+            return
+        }
         if case .moneyByKind(let names, let labels) = field.kind {
             guard let pairs = node.mapping else {
                 problem("record.bad-value", path, "\(field.label)要按类别分项填写，如 `{ wage: 1500 }`", node, "类别：" + zip(names, labels).map { "\($0)（\($1)）" }.joined(separator: "、"))
