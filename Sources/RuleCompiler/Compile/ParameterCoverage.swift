@@ -61,8 +61,9 @@ extension RuleLoader {
             let period = gapEnd.map { "from \(day) to \($0)" } ?? "from \(day) on"
             let at = entries.first { ($0.from ?? day) > day }?.span ?? entries.last?.span ?? defining.span
             bag.error("param.missing", "`\(spec.name)` (\(spec.label)) has no value for \(name) (\(code)) \(period), while policy `\(policy.id)` is in effect", at: at,
-                help: policy.effectiveFrom.map { "add a value from \(day), or start `\(policy.id)`'s `effective.from` later than \($0)" })
-            return
+                help: "add a value for these dates" + (policy.effectiveFrom == day ? ", or start `\(policy.id)`'s `effective.from` later" : ""))
+            guard let next else { return }
+            day = next
         }
     }
 
