@@ -1,0 +1,98 @@
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+import Testing
+
+@Suite("Decisions and explanations on the bundled rules")
+struct EngineTests {
+    static func report(_ yaml: String, on date: String = "2023-12-01") throws -> CheckReport {
+        let rules = Repo.bundledRules
+        let (record, d) = HouseholdDecoder(schema: rules.schema).decode(file: SourceFile(path: "h.yaml", text: yaml))
+        #expect(d.isEmpty, "\(d.map(\.message))")
+        return CheckReport.make(rules: rules, record: try #require(record), on: Day(parsing: date)!)
+    }
+
+    static let base = """
+        id: H9
+        region: "420102"
+        hukou_type: urban
+        deposits: 0
+        houses: 1
+        vehicle_disability_aid: false
+
+        """
+    static let member = "in_prison: false, missing_declared: false, lives_together: true, able_to_work: true, student: none"
+
+    @Test("unknown income: undetermined, naming the input and what to bring")
+    func unknownIncome() throws {
+        let r = try Self.report(Self.base + "vehicles: 0\nmembers:\n  - { id: P1, relation: head, birth_date: 1970-01-01, \(Self.member) }\n")
+        let d = try #require(r.decisions.first { $0.policy == "dibao" })
+        #expect(d.status == .undetermined)
+        #expect(d.missing.map(\.input) == ["members[P1].incomes"])
+        #expect(d.missing.first?.ask == "请提供近3个月工资流水、养老金发放记录或收入证明")
+        #expect(d.amount == nil)
+    }
+
+    @Test("a disqualifying fact decides although income is unknown")
+    func vehicleDecides() throws {
+        let r = try Self.report(Self.base + "vehicles: 1\nmembers:\n  - { id: P1, relation: head, birth_date: 1970-01-01, \(Self.member) }\n")
+        let d = try #require(r.decisions.first { $0.policy == "dibao" })
+        #expect(d.status == .ineligible)
+        #expect(d.missing.isEmpty)
+        #expect(d.reasons.first { $0.id == "vehicle" }?.decisive == true)
+        #expect(d.reasons.first { $0.id == "income" }?.outcome == "unknown")
+    }
+
+    @Test("over the income line: the change states the line")
+    func incomeLine() throws {
+        let r = try Self.report(Self.base + "vehicles: 0\nmembers:\n  - { id: P1, relation: head, birth_date: 1970-01-01, incomes: { wage: 1200 }, \(Self.member) }\n")
+        let d = try #require(r.decisions.first { $0.policy == "dibao" })
+        #expect(d.status == .ineligible)
+        #expect(d.changes.map(\.text) == ["家庭人均月收入需低于940元，现为1,200元"])
+        #expect(d.changes.first?.threshold == "940.00")
+        #expect(d.changes.first?.current == "1200.00")
+    }
+
+    @Test("a 79-year-old: the change states the 80th birthday")
+    func eightiethBirthday() throws {
+        let r = try Self.report(Self.base + "vehicles: 0\nmembers:\n  - { id: P1, relation: head, birth_date: 1944-03-05, \(Self.member) }\n")
+        let d = try #require(r.decisions.first { $0.policy == "gaoling" })
+        #expect(d.status == .ineligible)
+        #expect(d.changes.first?.kind == "date")
+        #expect(d.changes.first?.date?.description == "2024-03-05")
+        #expect(d.changes.first?.text == "将于2024年3月5日年满80周岁")
+    }
+
+    @Test("the explanation of the example household matches its golden file")
+    func goldenExplanation() throws {
+        let text = try String(contentsOfFile: Repo.root + "/examples/households/h001.yaml", encoding: .utf8)
+        let r = try Self.report(text)
+        Repo.expectGolden(r.text(), Repo.fixtures + "/explain/h001.txt")
+        Repo.expectGolden(r.text(full: true), Repo.fixtures + "/explain/h001.full.txt")
+        Repo.expectGolden(r.json.serialized(pretty: true) + "\n", Repo.fixtures + "/explain/h001.json")
+    }
+
+    @Test("JSON keys are the stable ones of DESIGN §7")
+    func jsonKeys() throws {
+        let text = try String(contentsOfFile: Repo.root + "/examples/households/h001.yaml", encoding: .utf8)
+        let json = try Self.report(text).json
+        guard case .object(let top) = json else { Issue.record("not an object"); return }
+        #expect(top.map(\.0) == ["version", "date", "rules", "household", "region", "decisions"])
+        guard case .array(let decisions) = json["decisions"]!, case .object(let first) = decisions[0] else { Issue.record("no decisions"); return }
+        for key in ["policy", "title", "subject", "status", "amount", "summary", "reasons", "missing", "changes"] {
+            #expect(first.contains { $0.0 == key }, "missing key \(key)")
+        }
+        #expect(json["decisions"].map { _ in true } == true)
+    }
+
+    @Test("names are masked unless revealed; ID numbers never appear")
+    func privacy() throws {
+        let text = try String(contentsOfFile: Repo.root + "/examples/households/h001.yaml", encoding: .utf8)
+        let r = try Self.report(text)
+        let all = r.text(full: true) + r.json.serialized()
+        #expect(!all.contains("张建国"))
+        #expect(!all.contains("420102198003150032"))
+        #expect(all.contains("张某某"))
+    }
+}

@@ -1,0 +1,73 @@
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+import Testing
+
+@Suite("Household records")
+struct RecordTests {
+    static let idNumbers: [(String, Bool)] = [
+        ("420102198003150032", true), ("420102198003150031", false), ("42010219800315003X", false),
+        ("11010519491231002X", true), ("4201021980031500", false), ("420102198002300032", false), ("420102490315003", true),
+    ]
+
+    @Test("身份证号 check digit (GB 11643)", arguments: idNumbers)
+    func checkDigit(_ number: String, _ valid: Bool) {
+        if case .success = IDNumber.parse(number) { #expect(valid) } else { #expect(!valid) }
+    }
+
+    @Test("birth date and sex come from the 身份证号")
+    func derivation() throws {
+        let id = try IDNumber.parse("11010519491231002X").get()
+        #expect(id.birthDate.description == "1949-12-31")
+        #expect(!id.isMale)
+        #expect(IDNumber.masked("11010519491231002X") == "110105********002X")
+    }
+
+    func decode(_ text: String) -> (HouseholdRecord?, [Diagnostic]) {
+        HouseholdDecoder(schema: Repo.bundledRules.schema).decode(file: SourceFile(path: "h.yaml", text: text))
+    }
+
+    @Test("a valid household decodes, with derived fields filled in")
+    func valid() throws {
+        let (record, d) = decode("""
+            id: H1
+            region: "420102"
+            members:
+              - { id: P1, relation: head, id_number: "420102198003150032", incomes: { wage: 1500 } }
+            """)
+        #expect(d.isEmpty)
+        let r = try #require(record)
+        let schema = Repo.bundledRules.schema
+        #expect(r.members[0].values[schema.field("birth_date", .person)!.index] == .date(Day(parsing: "1980-03-15")!))
+        #expect(r.members[0].kinds[schema.field("incomes", .person)!.index]?[0] == Fixed(1500))
+    }
+
+    static let badRecords: [(String, String, String)] = [
+        ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: head, birth_date: 2023-02-30 }\n", "record.bad-value", "members[0].birth_date: 出生日期"),
+        ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: hed }\n", "record.bad-value", "members[0].relation: 与户主关系"),
+        ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: head, incomes: { wage: -5 } }\n", "record.bad-value", "members[0].incomes.wage"),
+        ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: head, incoms: {} }\n", "record.unknown-field", "members[0].incoms"),
+        ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: spouse }\n", "record.no-head", "members: 户内没有户主"),
+        ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: head, id_number: \"420102198003150031\" }\n", "record.bad-value", "校验位"),
+        ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: head, id_number: \"420102198003150032\", birth_date: 1980-03-16 }\n", "record.derived-conflict", "members[0].birth_date: 出生日期与身份证号不一致"),
+        ("id: H1\nregion: \"4201\"\nmembers:\n  - { id: P1, relation: head }\n", "record.bad-value", "region"),
+        ("id: H1\nmembers:\n  - { id: P1, relation: head }\n  - { id: P1, relation: spouse }\n", "record.duplicate-member", "P1"),
+    ]
+
+    @Test("bad records are reported with the field's path, never the sensitive value", arguments: badRecords)
+    func problems(_ text: String, _ id: String, _ fragment: String) {
+        let (record, d) = decode(text)
+        #expect(record == nil)
+        #expect(d.contains { $0.id == id && $0.message.contains(fragment) }, "got \(d.map { "\($0.id): \($0.message)" })")
+        let rendered = DiagnosticRenderer.text(d)
+        #expect(!rendered.contains("420102198003150031"))
+        #expect(rendered.contains("h.yaml:"))
+    }
+
+    @Test("the help suggests the closest enum value")
+    func enumSuggestion() {
+        let (_, d) = decode("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: hed }\n")
+        #expect(d.first?.help?.contains("`head`") == true)
+    }
+}

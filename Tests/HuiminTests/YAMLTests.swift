@@ -1,0 +1,88 @@
+import SourceDiagnostics
+import Testing
+import YAMLSource
+
+@Suite("YAML with positions")
+struct YAMLTests {
+    func parse(_ text: String) -> (YAMLNode?, [Diagnostic]) {
+        YAMLParser(file: SourceFile(path: "t.yaml", text: text)).parse()
+    }
+
+    @Test("nodes keep their start and end positions")
+    func positions() throws {
+        let (root, d) = parse("a: 1\nb:\n  - x\n  - 中文: y\n")
+        #expect(d.isEmpty)
+        let b = try #require(root?["b"]?.sequence)
+        #expect(b[0].span.startLocation.line == 3)
+        #expect(b[0].span.startLocation.column == 5)
+        let inner = try #require(b[1]["中文"])
+        #expect(inner.span.startLocation.line == 4)
+        #expect(inner.span.startLocation.column == 9)
+    }
+
+    @Test("a duplicate key is an error at the second key")
+    func duplicates() {
+        let (_, d) = parse("a: 1\nb: 2\na: 3\n")
+        #expect(d.map(\.id) == ["yaml.duplicate-key"])
+        #expect(d.first?.span?.startLocation.line == 3)
+    }
+
+    @Test("a syntax error is located")
+    func syntax() {
+        let (root, d) = parse("a: [1, 2\nb: 3\n")
+        #expect(root == nil)
+        #expect(d.first?.id == "yaml.syntax")
+        #expect(d.first?.span?.startLocation.line == 2)
+    }
+
+    @Test("aliases cannot expand without bound (billion laughs)")
+    func aliasBomb() {
+        var text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        var previous = "a"
+        for name in ["b", "c", "d", "e", "f", "g", "h"] {
+            text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+            previous = name
+        }
+        let (root, d) = parse(text)
+        #expect(root == nil)
+        #expect(d.map(\.id) == ["yaml.too-large"])
+    }
+
+    @Test("a small alias is fine")
+    func smallAlias() {
+        let (root, d) = parse("a: &x { k: 1 }\nb: *x\n")
+        #expect(d.isEmpty)
+        #expect(root?["b"]?["k"]?.scalar == "1")
+    }
+
+    static let blocks: [(String, String, Int, Int)] = [
+        // source, the value text to find, expected line, expected column
+        ("when: |\n  a < b\n  and 中文 < zz\n", "zz", 3, 12),
+        ("when: >\n  a < b\n  and c < zz\n", "zz", 3, 11),
+        ("when: \"a < zz\"\n", "zz", 1, 12),
+        ("when: 'it''s zz'\n", "zz", 1, 14),
+        ("when: 收入 < zz\n", "zz", 1, 12),
+    ]
+
+    @Test("a range inside a scalar maps to the file, in | and > blocks too", arguments: blocks)
+    func scalarMapping(_ text: String, _ needle: String, _ line: Int, _ column: Int) throws {
+        let (root, _) = parse(text)
+        let node = try #require(root?["when"])
+        let value = try #require(node.scalar)
+        let bytes = Array(value.utf8)
+        let needleBytes = Array(needle.utf8)
+        let start = try #require((0...(bytes.count - needleBytes.count)).first { Array(bytes[$0..<($0 + needleBytes.count)]) == needleBytes })
+        let span = node.sourceSpan(ofValueRange: start..<(start + needleBytes.count))
+        #expect(span.startLocation.line == line)
+        #expect(span.startLocation.column == column)
+        #expect(span.endLocation.column == column + needle.count)
+    }
+
+    @Test("nesting depth is bounded")
+    func depth() {
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        let (root, d) = parse(deep)
+        #expect(root == nil)
+        #expect(d.first?.id == "yaml.too-deep")
+    }
+}
