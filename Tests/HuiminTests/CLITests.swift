@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// End to end through the built binary, as a user runs it.
+@Suite("huimin command line (the real binary)", .serialized)
+struct CLITests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static let binary: String? = {
+        let candidates = [Repo.root + "/.build/debug/huimin"] +
+            ((try? FileManager.default.contentsOfDirectory(atPath: Repo.root + "/.build")) ?? []).map { Repo.root + "/.build/\($0)/debug/huimin" }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    static func run(_ arguments: [String], cwd: String = Repo.root) throws -> Run {
+        let path = try #require(binary, "build the binary first: swift build")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HUIMIN_RULES"] = nil
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test("check prints the resident's text")
+    func checkText() throws {
+        let r = try Self.run(["check", "examples/households/h001.yaml", "--on", "2023-12-01"])
+        #expect(r.status == 0)
+        Repo.expectGolden(r.stdout, Repo.fixtures + "/explain/h001.txt")
+    }
+
+    @Test("check --format json prints the DESIGN §7 object")
+    func checkJSON() throws {
+        let r = try Self.run(["check", "examples/households/h001.yaml", "--on", "2023-12-01", "--format", "json"])
+        #expect(r.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["date"] as? String == "2023-12-01")
+        #expect(json["household"] as? String == "H001")
+        let decisions = try #require(json["decisions"] as? [[String: Any]])
+        let dibao = try #require(decisions.first { $0["policy"] as? String == "dibao" })
+        #expect(dibao["status"] as? String == "eligible")
+        #expect(dibao["amount"] as? String == "1320.00")
+        #expect((json["rules"] as? [String: Any])?["hash"] is String)
+    }
+
+    @Test("an ineligible result exits 0; --policy limits the output")
+    func ineligibleExitsZero() throws {
+        let r = try Self.run(["check", "examples/households/h001.yaml", "--on", "2023-12-01", "--policy", "gaoling"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("✘ 高龄津贴"))
+        #expect(!r.stdout.contains("最低生活保障"))
+    }
+
+    @Test("a bad household file exits 1 naming file, line, column and field, without the line itself")
+    func badHousehold() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("h.yaml").path
+        try "id: H1\nregion: \"420102\"\nmembers:\n  - name: 王五\n    relation: head\n    id_number: \"420102198003150031\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try Self.run(["check", file, "--on", "2023-12-01"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("h.yaml:6:16: error[record.bad-value]: members[0].id_number"))
+        #expect(!r.stderr.contains("420102198003150031"))
+        #expect(!r.stderr.contains("王五"))
+    }
+
+    @Test("usage mistakes exit 2")
+    func usage() throws {
+        #expect(try Self.run(["check"]).status == 2)
+        #expect(try Self.run(["check", "examples/households/h001.yaml", "--on", "2023-02-30"]).status == 2)
+        #expect(try Self.run(["check", "examples/households/h001.yaml", "--policy", "dibo"]).status == 2)
+    }
+
+    @Test("lint: clean rules exit 0; broken ones exit 1 with the golden diagnostics, also as JSON")
+    func lint() throws {
+        let clean = try Self.run(["lint", "rules"])
+        #expect(clean.status == 0)
+        #expect(clean.stdout.hasPrefix("rules: 0 errors"))
+        let (root, _) = try DiagnosticGoldenTests.materialize("unknown-name-in-block")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let broken = try Self.run(["lint", "unknown-name-in-block"], cwd: root)
+        #expect(broken.status == 1)
+        let golden = try String(contentsOfFile: Repo.fixtures + "/lint/unknown-name-in-block/expected.txt", encoding: .utf8)
+        #expect(broken.stdout.hasPrefix(golden))
+        let json = try Self.run(["lint", "unknown-name-in-block", "--format", "json"], cwd: root)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let first = try #require((object["diagnostics"] as? [[String: Any]])?.first)
+        #expect(first["id"] as? String == "expr.unknown-name")
+        #expect((first["start"] as? [String: Any])?["line"] as? Int == 15)
+        #expect((first["start"] as? [String: Any])?["column"] as? Int == 18)
+    }
+
+    @Test("test runs the bundled cases; a failed case shows expected, actual and the explanation")
+    func cases() throws {
+        let ok = try Self.run(["test"])
+        #expect(ok.status == 0, "\(ok.stdout)")
+        #expect(ok.stdout.hasSuffix(" 0 failed\n"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-case-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("wrong.yaml").path
+        try """
+            region: "420102"
+            on: 2023-12-01
+            cases:
+              - name: 故意写错的期望
+                household:
+                  hukou_type: urban
+                  members: [{ id: P1, relation: head, birth_date: 1944-03-05 }]
+                expect:
+                  gaoling: { P1: eligible }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let failed = try Self.run(["test", file])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("gaoling[P1]: expected eligible, got ineligible"))
+        #expect(failed.stdout.contains("── explanation ──"))
+        #expect(failed.stdout.contains("将于2024年3月5日年满80周岁"))
+        #expect(failed.stdout.hasSuffix("0 passed, 1 failed\n"))
+    }
+}
