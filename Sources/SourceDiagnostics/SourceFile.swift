@@ -102,6 +102,15 @@ public enum FileBytes {
             return .failure(FileError(path: path, reason: String(cString: strerror(errno))))
         }
         defer { fclose(handle) }
+        var info = stat()
+        if fstat(fileno(handle), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+            let size = Int(info.st_size)
+            if size > maxBytes { return .failure(FileError(path: path, reason: "file is larger than \(maxBytes) bytes")) }
+            var bytes = [UInt8](repeating: 0, count: size)
+            let n = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, size, handle) }
+            if n == size, fgetc(handle) == EOF { return .success(bytes) }
+            rewind(handle)
+        }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {

@@ -41,19 +41,19 @@ struct Check: ParsableCommand {
         switch SourceFile.load(path: household) {
         case .success(let f): file = f
         case .failure(let e):
-            FileHandleOut.stderr("error: cannot read \(e.path): \(e.reason)\n")
+            Output.stderr("error: cannot read \(e.path): \(e.reason)\n")
             throw ExitCode(1)
         }
         let (record, problems) = HouseholdDecoder(schema: rules.schema).decode(file: file)
         guard let record else {
-            FileHandleOut.stderr(DiagnosticRenderer.text(problems))
+            Output.stderr(DiagnosticRenderer.text(problems))
             throw ExitCode(1)
         }
         let report = CheckReport.make(
             rules: rules, record: record, on: on?.day ?? DateOption.today, policies: policy.isEmpty ? nil : Set(policy), revealNames: reveal)
         switch format {
-        case .json: FileHandleOut.stdout(report.json.serialized(pretty: true) + "\n")
-        case .text: FileHandleOut.stdout(report.text(full: explain == .full))
+        case .json: Output.stdout(report.json.serialized(pretty: true) + "\n")
+        case .text: Output.stdout(report.text(full: explain == .full))
         }
     }
 }

@@ -17,7 +17,7 @@ struct Main {
         } catch {
             // Usage mistakes exit 2 (DESIGN §7); everything else keeps its code.
             if Huimin.exitCode(for: error) == .validationFailure {
-                FileHandleOut.stderr(Huimin.fullMessage(for: error) + "\n")
+                Output.stderr(Huimin.fullMessage(for: error) + "\n")
                 exit(2)
             }
             Huimin.exit(withError: error)
@@ -49,7 +49,7 @@ struct RulesOptions: ParsableArguments {
         let outcome = RuleLoader.load(directory: directory)
         if outcome.hasErrors || outcome.rules == nil {
             let errors = outcome.diagnostics.filter { $0.severity == .error }
-            FileHandleOut.stderr(DiagnosticRenderer.text(errors) + "\nthe rules in \(directory) have errors (\(DiagnosticRenderer.summaryLine(outcome.diagnostics))); run `huimin lint \(directory)`\n")
+            Output.stderr(DiagnosticRenderer.text(errors) + "\nthe rules in \(directory) have errors (\(DiagnosticRenderer.summaryLine(outcome.diagnostics))); run `huimin lint \(directory)`\n")
             throw ExitCode(1)
         }
         return outcome.rules!
@@ -77,17 +77,3 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// Unbuffered writes to stdout and stderr without Foundation.
-enum FileHandleOut {
-    static func stdout(_ s: String) { write(1, s) }
-    static func stderr(_ s: String) { write(2, s) }
-
-    private static func write(_ fd: Int32, _ s: String) {
-        var bytes = Array(s.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return }
-            bytes = bytes.dropFirst(n)
-        }
-    }
-}

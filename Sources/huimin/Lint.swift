@@ -25,12 +25,12 @@ struct Lint: ParsableCommand {
                 ("warnings", .int(diagnostics.filter { $0.severity == .warning }.count)),
                 ("diagnostics", .array(diagnostics.map(DiagnosticRenderer.json))),
             ])
-            FileHandleOut.stdout(json.serialized(pretty: true) + "\n")
+            Output.stdout(json.serialized(pretty: true) + "\n")
         case .text:
-            if !diagnostics.isEmpty { FileHandleOut.stdout(DiagnosticRenderer.text(diagnostics) + "\n") }
+            if !diagnostics.isEmpty { Output.stdout(DiagnosticRenderer.text(diagnostics) + "\n") }
             let policies = outcome.rules?.policies.count ?? 0
             let regions = outcome.rules?.regions.count ?? 0
-            FileHandleOut.stdout("\(dir): \(DiagnosticRenderer.summaryLine(diagnostics))" + (outcome.rules != nil ? " (\(policies) policies, \(regions) regions)" : "") + "\n")
+            Output.stdout("\(dir): \(DiagnosticRenderer.summaryLine(diagnostics))" + (outcome.rules != nil ? " (\(policies) policies, \(regions) regions)" : "") + "\n")
         }
         if outcome.hasErrors { throw ExitCode(1) }
     }

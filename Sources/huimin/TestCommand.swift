@@ -22,7 +22,7 @@ struct TestCases: ParsableCommand {
             FileBytes.isDirectory(path) ? FileBytes.files(under: path, suffixes: [".yaml", ".yml"]) : [path]
         }
         if files.isEmpty {
-            FileHandleOut.stderr("error: no case files found in \(paths.isEmpty ? "cases" : paths.joined(separator: ", "))\n")
+            Output.stderr("error: no case files found in \(paths.isEmpty ? "cases" : paths.joined(separator: ", "))\n")
             throw ExitCode(1)
         }
         let runner = CaseRunner(rules: rules)
@@ -30,7 +30,7 @@ struct TestCases: ParsableCommand {
         for path in files {
             let file = CaseFile.load(path: path, rules: rules)
             if !file.diagnostics.isEmpty {
-                FileHandleOut.stdout(DiagnosticRenderer.text(file.diagnostics) + "\n")
+                Output.stdout(DiagnosticRenderer.text(file.diagnostics) + "\n")
                 broken += file.diagnostics.filter { $0.severity == .error }.count
             }
             var filePassed = 0
@@ -39,19 +39,19 @@ struct TestCases: ParsableCommand {
                 if result.passed {
                     passed += 1
                     filePassed += 1
-                    if verbose { FileHandleOut.stdout("  ✔ \(result.name)\n") }
+                    if verbose { Output.stdout("  ✔ \(result.name)\n") }
                 } else {
                     failed += 1
                     var out = "✘ \(result.location) \(result.name)\n"
                     for f in result.failures { out += "    \(f)\n" }
                     out += "    ── explanation ──\n"
                     for line in result.report.text(full: true).split(separator: "\n", omittingEmptySubsequences: false) { out += "    \(line)\n" }
-                    FileHandleOut.stdout(out)
+                    Output.stdout(out)
                 }
             }
-            FileHandleOut.stdout("\(path): \(filePassed)/\(file.cases.count) passed\n")
+            Output.stdout("\(path): \(filePassed)/\(file.cases.count) passed\n")
         }
-        FileHandleOut.stdout("\(passed) passed, \(failed + broken) failed\n")
+        Output.stdout("\(passed) passed, \(failed + broken) failed\n")
         if failed + broken > 0 { throw ExitCode(1) }
     }
 }

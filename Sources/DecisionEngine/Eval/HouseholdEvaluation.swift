@@ -21,7 +21,9 @@ public final class HouseholdEvaluation: EvaluationContext {
         self.rules = rules
         self.record = record
         self.today = day
-        regionName = rules.regionName(record.region) ?? record.region
+        let resolved = rules.resolvedRegions[record.region]
+        regionName = resolved?.name ?? rules.regionName(record.region) ?? record.region
+        regionParameters = resolved?.parameters
         let schema = rules.schema
         variant = schema.conventions.variant.flatMap { schema.field($0, .household) }.flatMap {
             if case .enumeration(let o) = record.values[$0.index] { return o }
@@ -41,6 +43,7 @@ public final class HouseholdEvaluation: EvaluationContext {
     }
 
     var birthdayCountsStorage: Bool?
+    var regionParameters: [[ParameterEntry]?]?
 
     public var memberCount: Int { record.members.count }
     var evaluator: Evaluator<HouseholdEvaluation> { Evaluator(self) }
@@ -77,7 +80,7 @@ public final class HouseholdEvaluation: EvaluationContext {
 
     public func parameter(_ index: Int) -> Value {
         if let v = parameterCache[index] { return v }
-        let entry = rules.parameterEntry(index, region: record.region, on: today).entry
+        let entry = regionParameters.map { $0[index]?.last { $0.covers(today) } } ?? rules.parameterEntry(index, region: record.region, on: today).entry
         let v = entry?.value(variant: variant) ?? .unknown([.parameter(index)])
         parameterCache[index] = v
         return v

@@ -6,8 +6,10 @@ public struct Decision: Sendable {
     public struct ValueUsed: Sendable {
         public let name: String
         public let label: String
-        public let text: String
-        public let json: JSONValue
+        public let value: Value
+        public let type: ExprType
+        public var text: String { ValueFormatter.text(value, type) }
+        public var json: JSONValue { ValueFormatter.json(value, type) }
     }
 
     public struct Reason: Sendable {

@@ -34,7 +34,7 @@ public struct DecisionBuilder {
                 let o = outcome.conditions[index]
                 index += 1
                 if c.isOverlap, o != .unmet { return }
-                let isDecisive = decisive.contains(ObjectIdentifier(c))
+                let isDecisive = decisive[index - 1]
                 reasons.append(reason(c, o, depth: depth, member: member, decisive: isDecisive))
                 if isDecisive, o == .unmet, outcome.status != .eligible, let change = change(c, member: member) { changes.append(change) }
             }
@@ -63,16 +63,10 @@ public struct DecisionBuilder {
         }
     }
 
-    /// The conditions that decide the status: for an unmet `all`, its unmet children; for an
-    /// unknown one, its unknown children; for a met `any`, its met children; and so on down.
-    func decisiveConditions(_ root: CompiledCondition, _ outcome: PolicyOutcome) -> Set<ObjectIdentifier> {
-        var outcomes: [ObjectIdentifier: PolicyOutcome.ConditionOutcome] = [:]
-        var i = 0
-        walk(root, depth: 0) { c, _ in
-            outcomes[ObjectIdentifier(c)] = outcome.conditions[i]
-            i += 1
-        }
-        var result = Set<ObjectIdentifier>()
+    /// Which conditions decide the status, in walk order: for an unmet `all`, its unmet children;
+    /// for an unknown one, its unknown children; for a met `any`, its met children; and so on down.
+    func decisiveConditions(_ root: CompiledCondition, _ outcome: PolicyOutcome) -> [Bool] {
+        var flags = Array(repeating: false, count: outcome.conditions.count)
         func same(_ a: PolicyOutcome.ConditionOutcome, _ b: PolicyOutcome.ConditionOutcome) -> Bool {
             switch (a, b) {
             case (.unknown, .unknown), (.unmet, .unmet): true
@@ -80,18 +74,20 @@ public struct DecisionBuilder {
             default: false
             }
         }
-        func mark(_ c: CompiledCondition) {
-            let o = outcomes[ObjectIdentifier(c)]!
-            result.insert(ObjectIdentifier(c))
+        /// Marks `c` (at walk index `i`) and returns the index after its subtree.
+        func visit(_ c: CompiledCondition, _ i: Int, decisive: Bool) -> Int {
+            flags[i] = decisive
+            var next = i + 1
             switch c.kind {
             case .leaf: break
             case .all(let xs), .any(let xs):
-                for x in xs where same(outcomes[ObjectIdentifier(x)]!, o) { mark(x) }
-            case .not(let x): mark(x)
+                for x in xs { next = visit(x, next, decisive: decisive && same(outcome.conditions[next], outcome.conditions[i])) }
+            case .not(let x): next = visit(x, next, decisive: decisive)
             }
+            return next
         }
-        mark(root)
-        return result
+        _ = visit(root, 0, decisive: true)
+        return flags
     }
 
     func reason(_ c: CompiledCondition, _ o: PolicyOutcome.ConditionOutcome, depth: Int, member: Int, decisive: Bool) -> Decision.Reason {
@@ -105,12 +101,11 @@ public struct DecisionBuilder {
         }
         let values = c.references.map { r -> Decision.ValueUsed in
             let v = evaluation.evaluator.eval(r.expr, member: member)
-            return Decision.ValueUsed(name: r.name, label: r.label, text: ValueFormatter.text(v, r.expr.type), json: ValueFormatter.json(v, r.expr.type))
+            return Decision.ValueUsed(name: r.name, label: r.label, value: v, type: r.expr.type)
         }
-        let l = c.span.startLocation
         return Decision.Reason(
             id: c.id, outcome: outcomeName, text: template.map { render($0, member: member) }, values: values, basis: c.basis,
-            source: "\(c.span.file.path):\(l.line):\(l.column)", decisive: decisive, depth: depth)
+            source: c.source, decisive: decisive, depth: depth)
     }
 
     /// Fills a template's holes from the evaluation.

@@ -83,49 +83,43 @@ public struct Fixed: Sendable, Hashable, Comparable {
 
     /// "1320.00" with exactly `decimals` places (the value is rounded half up first).
     public func decimalString(places decimals: Int = 2) -> String {
-        let step = Int64(pow10(6 - decimals))
-        let q = raw / step, r = raw % step
-        let units = Rounding.halfUp.adjust(quotient: q, remainder: r, divisor: step)
-        let negative = units < 0
-        let magnitude = units.magnitude
-        let divisor = UInt64(pow10(decimals))
-        var s = String(magnitude / divisor)
-        if decimals > 0 {
-            let frac = String(magnitude % divisor)
-            s += "." + String(repeating: "0", count: decimals - frac.count) + frac
-        }
-        return negative ? "-" + s : s
+        format(places: decimals, grouped: false)
     }
 
     /// The shortest exact decimal form: "1.5", "940", "0.000001".
     public var plainString: String {
-        var s = decimalString(places: 6)
-        if s.contains(".") {
-            while s.hasSuffix("0") { s.removeLast() }
-            if s.hasSuffix(".") { s.removeLast() }
+        var places = 6
+        var r = raw.magnitude % UInt64(Fixed.scale)
+        if r == 0 { places = 0 } else {
+            while r % 10 == 0 { r /= 10; places -= 1 }
         }
-        return s
+        return format(places: places, grouped: false)
     }
 
     /// Chinese money style: "1,320元", "1,320.50元".
     public var yuanString: String {
         let cents = rounded(to: .fen, mode: .halfUp)
-        let places = cents.isWhole ? 0 : 2
-        let plain = cents.decimalString(places: places)
-        return Fixed.groupThousands(plain) + "元"
+        return cents.format(places: cents.isWhole ? 0 : 2, grouped: true) + "元"
     }
 
-    static func groupThousands(_ plain: String) -> String {
-        var integer = Substring(plain)
-        var sign = "", tail = ""
-        if integer.hasPrefix("-") { sign = "-"; integer = integer.dropFirst() }
-        if let dot = integer.firstIndex(of: ".") { tail = String(integer[dot...]); integer = integer[..<dot] }
-        var grouped = ""
-        for (i, c) in integer.enumerated() {
-            if i > 0, (integer.count - i) % 3 == 0 { grouped += "," }
-            grouped.append(c)
-        }
-        return sign + grouped + tail
+    /// Digits written straight into a byte buffer: formatting is on the explanation's hot path.
+    func format(places: Int, grouped: Bool) -> String {
+        let step = pow10(6 - places)
+        let units = Rounding.halfUp.adjust(quotient: raw / step, remainder: raw % step, divisor: step)
+        var magnitude = units.magnitude
+        var digits: [UInt8] = []
+        digits.reserveCapacity(24)
+        var written = 0
+        repeat {
+            if written == places, places > 0 { digits.append(UInt8(ascii: ".")) }
+            if grouped, written > places, (written - places) % 3 == 0 { digits.append(UInt8(ascii: ",")) }
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+            written += 1
+        } while magnitude > 0 || written <= places
+        if units < 0 { digits.append(UInt8(ascii: "-")) }
+        digits.reverse()
+        return String(decoding: digits, as: UTF8.self)
     }
 
     private func pow10(_ n: Int) -> Int64 {

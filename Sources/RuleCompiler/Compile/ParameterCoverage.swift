@@ -39,7 +39,7 @@ extension RuleLoader {
 
     static func checkCoverage(_ spec: ParameterSpec, _ policy: CompiledPolicy, region code: String, _ rules: RuleSet, _ bag: inout DiagnosticBag) {
         let chain = rules.regionChain(code)
-        let name = rules.regionName(code) ?? code
+        var name: String { rules.regionName(code) ?? code }
         guard let defining = chain.first(where: { $0.parameters[spec.index] != nil }), let entries = defining.parameters[spec.index] else {
             bag.error("param.missing", "no value of `\(spec.name)` (\(spec.label)) for \(name) (\(code)), which policy `\(policy.id)` uses", at: chain.first?.span,
                 help: "add `\(spec.name)` under `parameters:` in regions/\(code).yaml or a region above it")

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PolicyExpr
 import SourceDiagnostics
 import YAMLSource
@@ -25,8 +28,11 @@ public enum RuleLoader {
 
     public static func load(directory: String) -> Outcome {
         var state = LoadState(directory: directory)
+        let timing = getenv("HUIMIN_TIMING") != nil
         for stage in stages {
+            let start = timing ? monotonicMicros() : 0
             stage.run(&state)
+            if timing { Output.stderr("stage \(stage.name): \(monotonicMicros() - start) µs\n") }
             if state.bag.hasErrors { break }
         }
         let diagnostics = state.bag.sorted
@@ -149,6 +155,12 @@ public enum RuleLoader {
             return CompiledLet(name: info.raw.name, qualifiedName: "\(s.raw[info.policy].id).\(info.raw.name)", label: info.raw.label, expr: t, memberScope: true, policy: info.policy, span: info.raw.nameNode.span)
         }
     }
+}
+
+func monotonicMicros() -> Int {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return t.tv_sec * 1_000_000 + t.tv_nsec / 1000
 }
 
 /// FNV-1a, 64 bits: a stable fingerprint of the rule files.

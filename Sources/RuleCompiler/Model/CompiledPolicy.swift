@@ -49,6 +49,8 @@ public final class CompiledCondition: Sendable {
     public let references: [ValueReference]
     /// True for the conditions huimin adds for `overlaps: excluded_by`.
     public let isOverlap: Bool
+    /// "rules/policies/dibao.yaml:47:7", computed once.
+    public let source: String
 
     init(id: String, kind: Kind, met: Template?, unmet: Template?, excepted: Template?, change: Template?, basis: [String], span: Span, references: [ValueReference], isOverlap: Bool = false) {
         self.id = id
@@ -61,6 +63,8 @@ public final class CompiledCondition: Sendable {
         self.span = span
         self.references = references
         self.isOverlap = isOverlap
+        let l = span.startLocation
+        self.source = "\(span.file.path):\(l.line):\(l.column)"
     }
 
     /// Every condition in this tree, depth first.

@@ -1,0 +1,62 @@
+// In-process benchmark: evaluation of one household with its full explanation.
+// Usage: swift run -c release HuiminBench [household.yaml] [iterations]
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+let arguments = CommandLine.arguments
+let path = arguments.count > 1 ? arguments[1] : "examples/households/h001.yaml"
+let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
+let rulesDir = getenv("HUIMIN_RULES").map { String(cString: $0) } ?? "rules"
+
+var t0 = now()
+let outcome = RuleLoader.load(directory: rulesDir)
+guard let rules = outcome.rules else {
+    print(DiagnosticRenderer.text(outcome.diagnostics))
+    exit(1)
+}
+let loadTime = now() - t0
+guard case .success(let file) = SourceFile.load(path: path), let record = HouseholdDecoder(schema: rules.schema).decode(file: file).0 else {
+    print("cannot read \(path)")
+    exit(1)
+}
+let day = Day(parsing: "2023-12-01")!
+
+func measure(_ label: String, _ body: () -> Int) {
+    var sink = 0
+    for _ in 0..<min(1000, iterations) { sink &+= body() }  // warm up
+    let start = now()
+    for _ in 0..<iterations { sink &+= body() }
+    let seconds = now() - start
+    let micros = seconds / Double(iterations) * 1e6
+    print("\(label): \(String(Int(micros * 100) / 100 == 0 ? micros : Double(Int(micros * 100)) / 100)) µs per household (\(iterations) runs, \(Int(Double(iterations) / seconds)) households/s) [\(sink % 7)]")
+}
+
+print("rules: load + compile \(Int(loadTime * 1e6)) µs (\(rules.policies.count) policies)")
+measure("decisions only") {
+    let e = HouseholdEvaluation(rules: rules, record: record, on: day)
+    return e.evaluateAll().count
+}
+measure("decisions + explanation (reasons, values, changes, missing, texts)") {
+    let r = CheckReport.make(rules: rules, record: record, on: day)
+    return r.decisions.count
+}
+measure("decisions + explanation + rendered resident and worker text") {
+    let r = CheckReport.make(rules: rules, record: record, on: day)
+    return r.text(full: true).utf8.count
+}
+measure("decisions + JSON") {
+    let r = CheckReport.make(rules: rules, record: record, on: day)
+    return r.json.serialized().utf8.count
+}
