@@ -21,8 +21,8 @@ public enum ComparisonOp: String, Sendable {
         case .lessOrEqual: "不高于"
         case .greater: "高于"
         case .greaterOrEqual: "不低于"
-        case .equal: "等于"
-        case .notEqual: "不等于"
+        case .equal: "为"
+        case .notEqual: "不为"
         }
     }
 }
