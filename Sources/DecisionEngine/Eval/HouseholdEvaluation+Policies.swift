@@ -88,29 +88,9 @@ extension HouseholdEvaluation {
                 }
             }
         case .all(let items):
-            var anyUnmet = false
-            var causes: [UnknownCause] = []
-            var unknown = false
-            for item in items {
-                switch evaluate(item, member: member, into: &out) {
-                case .unmet: anyUnmet = true
-                case .unknown(let c): unknown = true; causes += c
-                default: break
-                }
-            }
-            result = anyUnmet ? .unmet : unknown ? .unknown(causes) : .met
+            result = combine(items, member: member, into: &out, decisive: .unmet, otherwise: .met)
         case .any(let items):
-            var anyMet = false
-            var causes: [UnknownCause] = []
-            var unknown = false
-            for item in items {
-                switch evaluate(item, member: member, into: &out) {
-                case .met, .excepted: anyMet = true
-                case .unknown(let c): unknown = true; causes += c
-                case .unmet: break
-                }
-            }
-            result = anyMet ? .met : unknown ? .unknown(causes) : .unmet
+            result = combine(items, member: member, into: &out, decisive: .met, otherwise: .unmet)
         case .not(let inner):
             switch evaluate(inner, member: member, into: &out) {
             case .met, .excepted: result = .unmet
@@ -120,6 +100,21 @@ extension HouseholdEvaluation {
         }
         out[position] = result
         return result
+    }
+
+    /// `all` (an unmet child decides) or `any` (a met child decides), evaluating every child.
+    func combine(_ items: [CompiledCondition], member: Int, into out: inout [PolicyOutcome.ConditionOutcome], decisive: PolicyOutcome.ConditionOutcome, otherwise: PolicyOutcome.ConditionOutcome) -> PolicyOutcome.ConditionOutcome {
+        var decided = false
+        var causes: [UnknownCause] = []
+        var unknown = false
+        for item in items {
+            switch evaluate(item, member: member, into: &out) {
+            case .unknown(let c): unknown = true; causes += c
+            case .excepted: if decisive == .met { decided = true }
+            case let o: if o == decisive { decided = true }
+            }
+        }
+        return decided ? decisive : unknown ? .unknown(causes) : otherwise
     }
 
     /// Every policy's decision, in rule order: one for a household policy, one a member for a person policy.

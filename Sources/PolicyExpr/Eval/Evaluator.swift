@@ -50,27 +50,9 @@ public struct Evaluator<Context: EvaluationContext> {
         case .compare(let op, let a, let b):
             return compare(op, eval(a, member: member), eval(b, member: member))
         case .and(let items):
-            var causes: [UnknownCause] = []
-            var unknown = false
-            for item in items {
-                switch eval(item, member: member) {
-                case .bool(false): return .bool(false)
-                case .bool(true): continue
-                case let other: unknown = true; causes += other.causes
-                }
-            }
-            return unknown ? .unknown(causes) : .bool(true)
+            return kleene(items, member: member, decisive: false)
         case .or(let items):
-            var causes: [UnknownCause] = []
-            var unknown = false
-            for item in items {
-                switch eval(item, member: member) {
-                case .bool(true): return .bool(true)
-                case .bool(false): continue
-                case let other: unknown = true; causes += other.causes
-                }
-            }
-            return unknown ? .unknown(causes) : .bool(false)
+            return kleene(items, member: member, decisive: true)
         case .not(let a):
             switch eval(a, member: member) {
             case .bool(let b): return .bool(!b)
@@ -131,6 +113,22 @@ public struct Evaluator<Context: EvaluationContext> {
             case .years: return .date(day.adding(years: Int(count)))
             }
         }
+    }
+
+    /// `and` (decisive false) or `or` (decisive true): the decisive value wins over unknown.
+    func kleene(_ items: [TExpr], member: Int, decisive: Bool) -> Value {
+        var causes: [UnknownCause] = []
+        var unknown = false
+        for item in items {
+            switch eval(item, member: member) {
+            case .bool(let b):
+                if b == decisive { return .bool(decisive) }
+            case let other:
+                unknown = true
+                causes += other.causes
+            }
+        }
+        return unknown ? .unknown(causes) : .bool(!decisive)
     }
 
     func forEachMember(_ bits: UInt64, _ body: (Int) -> Void) {

@@ -51,41 +51,30 @@ final class ExpressionCompiler {
         edges[owner, default: []].append(("final:\(policy)", name))
     }
 
-    func resolveHouseholdLet(_ slot: Int, from policy: Int) -> SymbolLookup {
-        if let owner = owners.last { edges[owner, default: []].append(("let:h\(slot)", householdLets[slot].raw.name)) }
-        switch householdLets[slot].state {
-        case .done(let t): return .found(.householdLet(slot, t.type))
-        case .failed: return .failed
-        case .inProgress:
-            reportLetCycle(householdLets[slot])
-            householdLets[slot].state = .failed
-            return .failed
-        case .unchecked:
-            householdLets[slot].state = .inProgress
-            let info = householdLets[slot]
-            let t = withOwner("let:h\(slot)") { checkExpression(info.raw.value, policy: info.policy, memberScope: false, rounding: info.raw.rounding) }
-            if case .failed = householdLets[slot].state { return .failed }
-            householdLets[slot].state = t.map { .done($0) } ?? .failed
-            return t.map { .found(.householdLet(slot, $0.type)) } ?? .failed
-        }
-    }
+    func resolveHouseholdLet(_ slot: Int, from policy: Int) -> SymbolLookup { resolveLet(slot, memberScope: false) }
+    func resolveMemberLet(_ slot: Int, from policy: Int) -> SymbolLookup { resolveLet(slot, memberScope: true) }
 
-    func resolveMemberLet(_ slot: Int, from policy: Int) -> SymbolLookup {
-        if let owner = owners.last { edges[owner, default: []].append(("let:m\(slot)", memberLets[slot].raw.name)) }
-        switch memberLets[slot].state {
-        case .done(let t): return .found(.memberLet(slot, t.type))
+    /// Checks a `let` value the first time it is used (so order in the file does not matter);
+    /// reports it when it is defined through itself.
+    func resolveLet(_ slot: Int, memberScope: Bool) -> SymbolLookup {
+        let lets: ReferenceWritableKeyPath<ExpressionCompiler, [LetInfo]> = memberScope ? \.memberLets : \.householdLets
+        let node = "let:\(memberScope ? "m" : "h")\(slot)"
+        func symbol(_ t: TExpr) -> SymbolLookup { .found(memberScope ? .memberLet(slot, t.type) : .householdLet(slot, t.type)) }
+        if let owner = owners.last { edges[owner, default: []].append((node, self[keyPath: lets][slot].raw.name)) }
+        switch self[keyPath: lets][slot].state {
+        case .done(let t): return symbol(t)
         case .failed: return .failed
         case .inProgress:
-            reportLetCycle(memberLets[slot])
-            memberLets[slot].state = .failed
+            reportLetCycle(self[keyPath: lets][slot])
+            self[keyPath: lets][slot].state = .failed
             return .failed
         case .unchecked:
-            memberLets[slot].state = .inProgress
-            let info = memberLets[slot]
-            let t = withOwner("let:m\(slot)") { checkExpression(info.raw.value, policy: info.policy, memberScope: true, rounding: info.raw.rounding) }
-            if case .failed = memberLets[slot].state { return .failed }
-            memberLets[slot].state = t.map { .done($0) } ?? .failed
-            return t.map { .found(.memberLet(slot, $0.type)) } ?? .failed
+            self[keyPath: lets][slot].state = .inProgress
+            let info = self[keyPath: lets][slot]
+            let t = withOwner(node) { checkExpression(info.raw.value, policy: info.policy, memberScope: memberScope, rounding: info.raw.rounding) }
+            if case .failed = self[keyPath: lets][slot].state { return .failed }
+            self[keyPath: lets][slot].state = t.map { .done($0) } ?? .failed
+            return t.map(symbol) ?? .failed
         }
     }
 
