@@ -96,3 +96,43 @@ struct EngineTests {
         #expect(all.contains("张某某"))
     }
 }
+
+@Suite("Overlaps between policies and references to other policies")
+struct OverlapTests {
+    static let rules: RuleSet = {
+        let outcome = RuleLoader.load(directory: Repo.fixtures + "/overlaps")
+        guard let r = outcome.rules else { fatalError(DiagnosticRenderer.text(outcome.diagnostics)) }
+        return r
+    }()
+
+    static func decisions(deposits: String, vehicles: String) throws -> [String: Decision] {
+        let yaml = "id: H\nregion: \"420100\"\nhukou_type: urban\ndeposits: \(deposits)\nvehicles: \(vehicles)\nmembers:\n  - { id: P1, relation: head }\n"
+        let (record, d) = HouseholdDecoder(schema: rules.schema).decode(file: SourceFile(path: "h.yaml", text: yaml))
+        #expect(d.isEmpty)
+        let report = CheckReport.make(rules: rules, record: try #require(record), on: Day(parsing: "2023-12-01")!)
+        return Dictionary(uniqueKeysWithValues: report.decisions.map { ($0.policy, $0) })
+    }
+
+    static let table: [(String, String, [String: String])] = [
+        // deposits, vehicles → policy: status/amount
+        ("500", "0", ["a": "eligible/100.00", "b": "ineligible/-", "c": "ineligible/-", "d": "eligible/120.00", "e": "ineligible/-"]),
+        ("3000", "0", ["a": "ineligible/-", "b": "eligible/50.00", "c": "ineligible/-", "d": "eligible/120.00", "e": "eligible/100.00"]),
+        ("3000", "1", ["a": "ineligible/-", "b": "eligible/50.00", "c": "eligible/80.00", "d": "ineligible/-", "e": "eligible/100.00"]),
+        ("9000", "1", ["a": "ineligible/-", "b": "ineligible/-", "c": "ineligible/-", "d": "ineligible/-", "e": "ineligible/-"]),
+        ("~", "0", ["a": "undetermined/-", "b": "undetermined/-", "c": "undetermined/-", "d": "undetermined/-", "e": "undetermined/-"]),
+    ]
+
+    @Test("excluded_by and 择高 (higher_of) decide between policies", arguments: table)
+    func overlaps(_ deposits: String, _ vehicles: String, _ expected: [String: String]) throws {
+        let d = try Self.decisions(deposits: deposits, vehicles: vehicles)
+        let got = d.mapValues { "\($0.status.rawValue)/\($0.amount?.decimalString() ?? "-")" }
+        #expect(got == expected)
+    }
+
+    @Test("the overlap is explained in the reasons")
+    func explained() throws {
+        let d = try Self.decisions(deposits: "500", vehicles: "0")
+        #expect(d["b"]?.reasons.contains { $0.text == "已享受甲补贴，不重复享受乙补贴。" && $0.decisive } == true)
+        #expect(d["c"]?.reasons.contains { $0.id == "overlap.higher.d" && ($0.text ?? "").contains("择高") } == true)
+    }
+}

@@ -128,6 +128,19 @@ public struct Checker {
         }
     }
 
+    /// A number written out (or a choice between such) read as money: `amount: { value: 100 }`.
+    public static func moneyLiteral(_ t: TExpr) -> TExpr? {
+        switch t.op {
+        case .constant(.int(let i)): return TExpr(.constant(.fixed(Fixed(i))), .money, t.range)
+        case .constant(.fixed(let f)): return TExpr(.constant(.fixed(f)), .money, t.range)
+        case .conditional(let c, let a, let b):
+            let x = a.type == .money ? a : moneyLiteral(a), y = b.type == .money ? b : moneyLiteral(b)
+            guard let x, let y else { return nil }
+            return TExpr(.conditional(c, x, y), .money, t.range)
+        default: return nil
+        }
+    }
+
     /// Makes two operands comparable: a whole-number literal next to money or a decimal takes its type.
     func unify(_ a: TExpr, _ b: TExpr) -> (TExpr, TExpr)? {
         if a.type == b.type { return (a, b) }

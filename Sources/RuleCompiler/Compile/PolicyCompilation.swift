@@ -11,7 +11,8 @@ extension ExpressionCompiler {
         var eligible = withOwner("base:\(index)") { p.eligible.flatMap { compileCondition($0, policy: index, memberScope: member) } }
         let amount: CompiledAmount? = withOwner("base:\(index)") {
             guard let a = p.amount else { return nil }
-            guard let t = checkExpression(a.value, policy: index, memberScope: member, rounding: a.rounding) else { return nil }
+            guard var t = checkExpression(a.value, policy: index, memberScope: member, rounding: a.rounding) else { return nil }
+            if t.type != .money, let literal = Checker.moneyLiteral(t) { t = literal }
             guard t.type == .money else {
                 bag.error("expr.type-mismatch", "the amount must be money, but this is \(t.type.chinese)", at: a.value.span)
                 return nil
