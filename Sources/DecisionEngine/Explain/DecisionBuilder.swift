@@ -26,7 +26,7 @@ public struct DecisionBuilder {
             } else if let to = p.effectiveTo {
                 text = "本政策已于\(to.chinese)停止执行。"
             }
-            reasons.append(Decision.Reason(id: "effective", outcome: "unmet", text: text, values: [], basis: p.basis, source: p.file.path, decisive: true, depth: 0))
+            reasons.append(Decision.Reason(id: "effective", outcome: "unmet", text: text, values: [], basis: p.basis, source: p.sourcePath, decisive: true, depth: 0))
         } else {
             let decisive = decisiveConditions(p.eligible, outcome)
             var index = 0
@@ -44,7 +44,7 @@ public struct DecisionBuilder {
             let theirs = evaluation.baseOutcome(q, member: member)
             let custom = p.higherOf.first { $0.policy == other }?.text.map { render($0, member: member) }
             let text = custom ?? "同时符合\(q.title)（每月\((theirs.amount ?? .zero).yuanString)），两者择高享受\(q.title)。"
-            reasons.append(Decision.Reason(id: "overlap.higher.\(q.id)", outcome: "unmet", text: text, values: [], basis: [], source: p.file.path, decisive: true, depth: 0))
+            reasons.append(Decision.Reason(id: "overlap.higher.\(q.id)", outcome: "unmet", text: text, values: [], basis: [], source: p.sourcePath, decisive: true, depth: 0))
         }
         let missing = outcome.status == .undetermined ? missingInputs(outcome.causes) : []
         let calculation = outcome.status == .eligible ? p.amount?.explain.map { render($0, member: member) } : nil

@@ -25,7 +25,10 @@ final class ExpressionCompiler {
     var edges: [String: [(to: String, label: String)]] = [:]
     var owners: [String] = []
 
-    init(schema: Schema, raw: [RawPolicy]) {
+    let rulesDirectory: String
+
+    init(schema: Schema, raw: [RawPolicy], rulesDirectory: String) {
+        self.rulesDirectory = rulesDirectory
         self.schema = schema
         self.raw = raw
         var index: [String: Int] = [:]

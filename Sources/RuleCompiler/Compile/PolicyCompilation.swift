@@ -30,7 +30,7 @@ extension ExpressionCompiler {
             let text = withOwner("template") { checkTemplate(o.text, policy: index, memberScope: member) }
             overlapConditions.append(CompiledCondition(
                 id: "overlap.\(o.policy)", kind: .leaf(when: test, unless: nil), met: nil, unmet: text, excepted: nil, change: nil,
-                basis: [], span: o.node.span, references: [], isOverlap: true))
+                basis: [], span: o.node.span, references: [], isOverlap: true, rulesDirectory: rulesDirectory))
         }
         var higher: [(Int, Template?)] = []
         edges["final:\(index)", default: []].append(("base:\(index)", p.id))
@@ -46,14 +46,14 @@ extension ExpressionCompiler {
         guard bag.errorCount == before, let root = eligible else { return nil }
         if !overlapConditions.isEmpty {
             if case .all(let items) = root.kind, root.met == nil, root.unmet == nil {
-                eligible = CompiledCondition(id: root.id, kind: .all(items + overlapConditions), met: nil, unmet: nil, excepted: nil, change: nil, basis: root.basis, span: root.span, references: [])
+                eligible = CompiledCondition(id: root.id, kind: .all(items + overlapConditions), met: nil, unmet: nil, excepted: nil, change: nil, basis: root.basis, span: root.span, references: [], rulesDirectory: rulesDirectory)
             } else {
-                eligible = CompiledCondition(id: "eligible", kind: .all([root] + overlapConditions), met: nil, unmet: nil, excepted: nil, change: nil, basis: [], span: root.span, references: [])
+                eligible = CompiledCondition(id: "eligible", kind: .all([root] + overlapConditions), met: nil, unmet: nil, excepted: nil, change: nil, basis: [], span: root.span, references: [], rulesDirectory: rulesDirectory)
             }
         }
         return CompiledPolicy(
             index: index, id: p.id, title: p.title, subject: p.subject, effectiveFrom: p.effectiveFrom, effectiveTo: p.effectiveTo,
-            basis: p.basis, who: p.who, eligible: eligible!, amount: amount, higherOf: higher, file: p.file)
+            basis: p.basis, who: p.who, eligible: eligible!, amount: amount, higherOf: higher, file: p.file, rulesDirectory: rulesDirectory)
     }
 
     func otherPolicy(_ o: RawPolicy.Overlap, from index: Int) -> Int? {
@@ -100,7 +100,7 @@ extension ExpressionCompiler {
         }
         return CompiledCondition(
             id: c.id, kind: kind, met: templates[0], unmet: templates[1], excepted: templates[2], change: templates[3],
-            basis: c.basis, span: c.node.span, references: references)
+            basis: c.basis, span: c.node.span, references: references, rulesDirectory: rulesDirectory)
     }
 
     /// The values a condition reads at its own level (not those read per member inside an aggregate).

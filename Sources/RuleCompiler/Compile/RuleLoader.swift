@@ -136,7 +136,7 @@ public enum RuleLoader {
 
     static func compileExpressions(_ s: inout LoadState) {
         guard let schema = s.schema else { return }
-        let compiler = ExpressionCompiler(schema: schema, raw: s.raw)
+        let compiler = ExpressionCompiler(schema: schema, raw: s.raw, rulesDirectory: s.directory)
         var compiled: [CompiledPolicy] = []
         for i in s.raw.indices {
             if let p = compiler.compilePolicy(i) { compiled.append(p) }

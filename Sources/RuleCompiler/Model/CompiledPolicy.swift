@@ -52,7 +52,7 @@ public final class CompiledCondition: Sendable {
     /// "rules/policies/dibao.yaml:47:7", computed once.
     public let source: String
 
-    init(id: String, kind: Kind, met: Template?, unmet: Template?, excepted: Template?, change: Template?, basis: [String], span: Span, references: [ValueReference], isOverlap: Bool = false) {
+    init(id: String, kind: Kind, met: Template?, unmet: Template?, excepted: Template?, change: Template?, basis: [String], span: Span, references: [ValueReference], isOverlap: Bool = false, rulesDirectory: String = "") {
         self.id = id
         self.kind = kind
         self.met = met
@@ -64,7 +64,14 @@ public final class CompiledCondition: Sendable {
         self.references = references
         self.isOverlap = isOverlap
         let l = span.startLocation
-        self.source = "\(span.file.path):\(l.line):\(l.column)"
+        self.source = "\(CompiledCondition.relative(span.file.path, to: rulesDirectory)):\(l.line):\(l.column)"
+    }
+
+    /// A rule file's path as the rule set names it (policies/dibao.yaml), whichever folder it was loaded from.
+    static func relative(_ path: String, to directory: String) -> String {
+        guard !directory.isEmpty else { return path }
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
     }
 
     /// Every condition in this tree, depth first.
@@ -99,8 +106,10 @@ public final class CompiledPolicy: Sendable {
     /// 择高: policies of which only the higher amount is paid.
     public let higherOf: [(policy: Int, text: Template?)]
     public let file: SourceFile
+    /// The file as the rule set names it: policies/dibao.yaml.
+    public let sourcePath: String
 
-    init(index: Int, id: String, title: String, subject: FieldLevel, effectiveFrom: Day?, effectiveTo: Day?, basis: [String], who: String?, eligible: CompiledCondition, amount: CompiledAmount?, higherOf: [(Int, Template?)], file: SourceFile) {
+    init(index: Int, id: String, title: String, subject: FieldLevel, effectiveFrom: Day?, effectiveTo: Day?, basis: [String], who: String?, eligible: CompiledCondition, amount: CompiledAmount?, higherOf: [(Int, Template?)], file: SourceFile, rulesDirectory: String) {
         self.index = index
         self.id = id
         self.title = title
@@ -113,5 +122,6 @@ public final class CompiledPolicy: Sendable {
         self.amount = amount
         self.higherOf = higherOf
         self.file = file
+        self.sourcePath = CompiledCondition.relative(file.path, to: rulesDirectory)
     }
 }
