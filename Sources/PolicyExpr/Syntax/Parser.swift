@@ -91,21 +91,20 @@ public struct Parser {
     }
 
     mutating func or() throws -> Expr {
-        var left = try and()
-        while isKeyword(.or) {
-            _ = advance()
-            let right = try operand(after: "or") { try $0.and() }
-            left = Expr(.binary("or", left, right), left.range.lowerBound..<right.range.upperBound)
-        }
-        return left
+        try leftAssociative({ $0.kind == .keyword(.or) ? "or" : nil }) { try $0.and() }
     }
 
     mutating func and() throws -> Expr {
-        var left = try not()
-        while isKeyword(.and) {
+        try leftAssociative({ $0.kind == .keyword(.and) ? "and" : nil }) { try $0.not() }
+    }
+
+    /// `operand (op operand)*`, grouped to the left; `op` names the operator of a token, if it is one.
+    mutating func leftAssociative(_ op: (Token) -> String?, _ operand: (inout Parser) throws -> Expr) throws -> Expr {
+        var left = try operand(&self)
+        while let name = op(current) {
             _ = advance()
-            let right = try operand(after: "and") { try $0.not() }
-            left = Expr(.binary("and", left, right), left.range.lowerBound..<right.range.upperBound)
+            let right = try self.operand(after: name, operand)
+            left = Expr(.binary(name, left, right), left.range.lowerBound..<right.range.upperBound)
         }
         return left
     }
@@ -133,23 +132,11 @@ public struct Parser {
     }
 
     mutating func sum() throws -> Expr {
-        var left = try product()
-        while isSymbol("+") || isSymbol("-") {
-            let op = advance().text
-            let right = try operand(after: op) { try $0.product() }
-            left = Expr(.binary(op, left, right), left.range.lowerBound..<right.range.upperBound)
-        }
-        return left
+        try leftAssociative({ $0.kind == .symbol("+") || $0.kind == .symbol("-") ? $0.text : nil }) { try $0.product() }
     }
 
     mutating func product() throws -> Expr {
-        var left = try unary()
-        while isSymbol("*") || isSymbol("/") {
-            let op = advance().text
-            let right = try operand(after: op) { try $0.unary() }
-            left = Expr(.binary(op, left, right), left.range.lowerBound..<right.range.upperBound)
-        }
-        return left
+        try leftAssociative({ $0.kind == .symbol("*") || $0.kind == .symbol("/") ? $0.text : nil }) { try $0.unary() }
     }
 
     mutating func unary() throws -> Expr {
