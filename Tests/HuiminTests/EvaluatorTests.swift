@@ -36,6 +36,8 @@ struct EvaluatorTests {
         ("if income > 0 then 1 else 2", "unknown"),
         ("known(income)", "false"),
         ("add_years(moved_in, 3)", "2023-01-01"),
+        ("month_end(add_months(moved_in, 1))", "2020-02-29"),
+        ("month_start(today)", "2023-12-01"),
     ]
 
     @Test("expressions evaluate as the semantics say", arguments: cases)

@@ -18,7 +18,7 @@ public struct CheckProblem: Sendable {
 
 /// Every message of the checker, in one place so the voice stays the same.
 enum CheckMessages {
-    static let builtinFunctions = ["count", "sum", "any", "all", "min", "max", "round", "known", "param", "date_of_age", "add_days", "add_months", "add_years"]
+    static let builtinFunctions = ["count", "sum", "any", "all", "min", "max", "round", "known", "param", "date_of_age", "add_days", "add_months", "add_years", "month_start", "month_end"]
     static let builtinNames = ["members", "today", "age", "region_name", "person_name"]
 
     static func unknownName(_ name: String, range: Range<Int>, candidates: [String], suggestion: String?) -> CheckProblem {

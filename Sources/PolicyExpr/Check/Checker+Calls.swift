@@ -61,6 +61,10 @@ extension Checker {
             guard arity(1...1, "date_of_age(80)"), let n = check(args[0], scope) else { return nil }
             guard n.type == .int else { return fail(CheckMessages.expected("整数 (int)", found: n.type, range: args[0].range, context: "the age")) }
             return TExpr(.dateOfAge(n), .date, r)
+        case "month_start", "month_end":
+            guard arity(1...1, "\(name)(today)"), let d = check(args[0], scope) else { return nil }
+            guard d.type == .date else { return fail(CheckMessages.expected("日期 (date)", found: d.type, range: args[0].range, context: "the argument of `\(name)`")) }
+            return TExpr(.month(MonthEnd(rawValue: name)!, d), .date, r)
         case "add_days", "add_months", "add_years":
             guard arity(2...2, "\(name)(date, n)"), let d = check(args[0], scope), let n = check(args[1], scope) else { return nil }
             guard d.type == .date else { return fail(CheckMessages.expected("日期 (date)", found: d.type, range: args[0].range, context: "the first argument of `\(name)`")) }

@@ -28,6 +28,9 @@ public enum ComparisonOp: String, Sendable {
 }
 public enum DateUnit: String, Sendable { case days, months, years }
 
+/// Which end of a date's month.
+public enum MonthEnd: String, Sendable { case start = "month_start", end = "month_end" }
+
 /// A checked expression: every name resolved to a slot, every node typed.
 public struct TExpr: Sendable {
     public indirect enum Op: Sendable {
@@ -64,6 +67,8 @@ public struct TExpr: Sendable {
         case known(TExpr)
         case extremum(isMin: Bool, [TExpr])
         case addDate(DateUnit, TExpr, TExpr)
+        /// The first or last day of a date's month (benefits that run from the month a condition is met).
+        case month(MonthEnd, TExpr)
     }
 
     public let op: Op
@@ -80,7 +85,7 @@ public struct TExpr: Sendable {
     public var children: [TExpr] {
         switch op {
         case .constant, .field, .kind, .householdLet, .memberLet, .parameter, .policy, .today, .age, .allMembers, .regionName, .personName: []
-        case .dateOfAge(let a), .negate(let a), .round(let a, _, _), .not(let a), .known(let a): [a]
+        case .dateOfAge(let a), .negate(let a), .round(let a, _, _), .not(let a), .known(let a), .month(_, let a): [a]
         case .arithmetic(_, let a, let b), .divide(let a, let b, _, _), .compare(_, let a, let b), .filter(let a, let b),
             .addDate(_, let a, let b):
             [a, b]

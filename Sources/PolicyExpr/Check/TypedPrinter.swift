@@ -32,6 +32,7 @@ public enum TypedPrinter {
         case .known(let a): return "known(\(print(a)))"
         case .extremum(let isMin, let xs): return "\(isMin ? "min" : "max")(" + xs.map(print).joined(separator: ", ") + ")~\(e.type)"
         case .addDate(let unit, let a, let b): return "add_\(unit.rawValue)(\(print(a)), \(print(b)))~date"
+        case .month(let end, let a): return "\(end.rawValue)(\(print(a)))~date"
         }
     }
 

@@ -104,6 +104,11 @@ public struct Evaluator<Context: EvaluationContext> {
             }
             if !causes.isEmpty || best == nil { return .unknown(causes) }
             return best!
+        case .month(let end, let d):
+            guard case .date(let day) = eval(d, member: member) else { return .unknown(eval(d, member: member).causes) }
+            let (y, m, _) = day.civil
+            let first = Day(year: y, month: m, day: 1)!
+            return .date(end == .start ? first : first.firstOfNextMonth.adding(days: -1))
         case .addDate(let unit, let d, let n):
             let dv = eval(d, member: member), nv = eval(n, member: member)
             guard case .date(let day) = dv, case .int(let count) = nv else { return .unknown(dv.causes + nv.causes) }
