@@ -16,6 +16,12 @@ struct TestCases: ParsableCommand {
     @Flag(name: .long, help: "Print every case, not only failures.")
     var verbose = false
 
+    @Flag(name: .long, help: "List every condition with the outcomes the cases showed.")
+    var coverage = false
+
+    @Option(name: .long, help: "Fail unless this percentage of conditions is seen both met and unmet (implies --coverage).")
+    var minCoverage: Double?
+
     func run() throws {
         let rules = try rulesOptions.load()
         let files = (paths.isEmpty ? ["cases"] : paths).flatMap { path in
@@ -51,7 +57,15 @@ struct TestCases: ParsableCommand {
             }
             Output.stdout("\(path): \(filePassed)/\(file.cases.count) passed\n")
         }
+        var belowMinimum = false
+        if coverage || minCoverage != nil {
+            Output.stdout(runner.coverage.report)
+            if let minimum = minCoverage, runner.coverage.percent < minimum {
+                Output.stdout("coverage \(Int(runner.coverage.percent * 10) / 10)% is below the minimum \(minimum)%\n")
+                belowMinimum = true
+            }
+        }
         Output.stdout("\(passed) passed, \(failed + broken) failed\n")
-        if failed + broken > 0 { throw ExitCode(1) }
+        if failed + broken > 0 || belowMinimum { throw ExitCode(1) }
     }
 }

@@ -13,10 +13,17 @@ public struct CaseRunner {
     }
 
     public let rules: RuleSet
-    public init(rules: RuleSet) { self.rules = rules }
+    public let coverage: Coverage
+
+    public init(rules: RuleSet) {
+        self.rules = rules
+        coverage = Coverage(rules: rules)
+    }
 
     public func run(_ c: TestCase) -> Result {
-        let report = CheckReport.make(rules: rules, record: c.record, on: c.date)
+        let evaluation = HouseholdEvaluation(rules: rules, record: c.record, on: c.date)
+        let report = CheckReport.make(evaluation)
+        coverage.record(evaluation)
         var failures: [String] = []
         for e in c.expectations {
             let decisions = report.decisions.filter { $0.policy == e.policy && (e.member == nil || $0.subject == e.member) }

@@ -19,6 +19,12 @@ public struct CheckReport: Sendable {
     public static func make(rules: RuleSet, record: HouseholdRecord, on day: Day, policies: Set<String>? = nil, revealNames: Bool = false) -> CheckReport {
         let evaluation = HouseholdEvaluation(rules: rules, record: record, on: day)
         evaluation.revealNames = revealNames
+        return make(evaluation, policies: policies)
+    }
+
+    /// The report of an evaluation already made (its trace stays available to the caller).
+    public static func make(_ evaluation: HouseholdEvaluation, policies: Set<String>? = nil) -> CheckReport {
+        let rules = evaluation.rules, record = evaluation.record, day = evaluation.today, revealNames = evaluation.revealNames
         let decisions = DecisionBuilder(evaluation).decisions(only: policies)
         let schema = rules.schema
         var head = record.members.first
