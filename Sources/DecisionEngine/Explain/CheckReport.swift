@@ -115,7 +115,9 @@ extension Decision {
             if !basis.isEmpty { out += "  依据：\(basis.joined(separator: "；"))\n" }
         case .ineligible:
             out += "\(status.mark) \(heading)：不符合。\n"
-            for r in reasons where r.decisive && r.outcome == "unmet" && (r.text != nil || changes.contains { $0.condition == r.id }) {
+            // The resident reads the first two reasons; the worker view lists them all.
+            let shown = reasons.filter { r in r.decisive && r.outcome == "unmet" && (r.text != nil || changes.contains { $0.condition == r.id }) }
+            for r in shown.prefix(2) {
                 let change = changes.first { $0.condition == r.id }.map { $0.text + "。" } ?? ""
                 out += "  · \(r.text ?? "")\(change)\n"
             }

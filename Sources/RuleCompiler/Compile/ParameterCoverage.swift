@@ -11,7 +11,11 @@ extension RuleLoader {
         let codes = Set(s.regions.keys)
         let leaves = codes.filter { code in
             !codes.contains { other in other != code && rules.regionChain(other).contains { $0.code == code } }
-        }.sorted()
+        }
+        // A district that sets no parameter of its own has exactly its city's values: check the city once.
+        let checked = Set(leaves.map { code in
+            rules.regionChain(code).first { !$0.parameters.isEmpty }?.code ?? code
+        }).sorted()
         for region in s.regions.values {
             for (index, entries) in region.parameters {
                 checkOverlaps(entries, schema.parameters[index], region, &s.bag)
@@ -21,7 +25,7 @@ extension RuleLoader {
             let used = parametersUsed(by: policy, s)
             for index in used.sorted() {
                 let spec = schema.parameters[index]
-                for code in leaves {
+                for code in checked {
                     checkCoverage(spec, policy, region: code, rules, &s.bag)
                 }
             }

@@ -46,10 +46,12 @@ extension RuleDecoder {
         guard let pairs = mapping(node, "a value of `\(spec.name)`", allowed: allowed, required: dated ? ["from"] : []) else { return nil }
         var from: Day?, to: Day?, value: Value?, source: String?, placeholder: String?
         var variants: [Int: Value] = [:]
+        var statedUnknown = false
         for (key, _, v) in pairs {
             switch key {
             case "from": from = date(v, "`from`")
             case "to": to = date(v, "`to`")
+            case "value" where v.isNull: statedUnknown = true
             case "value": value = parameterValue(v, spec)
             case "source": source = string(v, "`source`")
             case "placeholder": placeholder = string(v, "`placeholder`")
@@ -57,6 +59,13 @@ extension RuleDecoder {
             default:
                 if let o = variantEnum?.ordinal(of: key), let pv = parameterValue(v, spec) { variants[o] = pv }
             }
+        }
+        if statedUnknown {
+            // `value: ~` says the figure for these dates is not known: decisions ask for it.
+            if placeholder == nil {
+                bag.error("region.unknown-without-reason", "`value: ~` needs a `placeholder:` saying why the figure is not known", at: node.span)
+            }
+            return ParameterEntry(from: from, to: to, value: nil, variantValues: [:], source: source, placeholder: placeholder, span: node.span)
         }
         if value == nil, variants.isEmpty {
             bag.error("rules.missing-key", "this value of `\(spec.name)` gives no `value`\(variantEnum.map { " and no \($0.values.joined(separator: "/"))" } ?? "")", at: node.span)
