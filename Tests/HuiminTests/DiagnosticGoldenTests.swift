@@ -58,6 +58,6 @@ struct DiagnosticGoldenTests {
     func bundledRules() {
         let outcome = RuleLoader.load(directory: Repo.rules)
         #expect(outcome.diagnostics.map(DiagnosticRenderer.text) == [])
-        #expect(outcome.rules?.policies.map(\.id).sorted() == ["dibao", "gaoling"])
+        #expect(outcome.rules?.policies.map(\.id) == ["dibao", "dibao_edge", "dibao_single", "tekun", "gaoling", "elderly_care", "disability_living", "disability_care"])
     }
 }

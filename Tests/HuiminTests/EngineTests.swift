@@ -22,7 +22,7 @@ struct EngineTests {
         vehicle_disability_aid: false
 
         """
-    static let member = "in_prison: false, missing_declared: false, lives_together: true, able_to_work: true, student: none"
+    static let member = "in_prison: false, missing_declared: false, lives_together: true, able_to_work: true, student: none, disability_grade: 0, obligor_status: capable"
 
     @Test("unknown income: undetermined, naming the input and what to bring")
     func unknownIncome() throws {

@@ -7,7 +7,12 @@ extension DecisionBuilder {
     /// or the boundary of a comparison ("家庭人均月收入需低于940元，现为1,200元").
     func change(_ c: CompiledCondition, member: Int) -> Decision.Change? {
         if let t = c.change {
-            return Decision.Change(condition: c.id, kind: "text", text: render(t, member: member), date: nil, threshold: nil, current: nil)
+            // A `change:` text that names a date is a change on that date (年满80周岁之日).
+            let date = t.parts.lazy.compactMap { part -> Day? in
+                guard case .value(let e) = part, e.type == .date, case .date(let d) = self.evaluation.evaluator.eval(e, member: member) else { return nil }
+                return d
+            }.first
+            return Decision.Change(condition: c.id, kind: date == nil ? "text" : "date", text: render(t, member: member), date: date, threshold: nil, current: nil)
         }
         guard case .leaf(let when, _) = c.kind, case .compare(let op, let lhs, let rhs) = when.op else { return nil }
         let ev = evaluation.evaluator

@@ -131,6 +131,7 @@ public enum RuleLoader {
             seen[p.id] = p
             s.raw.append(p)
         }
+        s.raw.sort { ($0.order, $0.id) < ($1.order, $1.id) }
         s.bag.append(contentsOf: decoder.bag)
     }
 

@@ -3,7 +3,7 @@ import SourceDiagnostics
 import YAMLSource
 
 extension RuleDecoder {
-    static let policyKeys = ["policy", "title", "subject", "effective", "basis", "who", "members", "let", "eligible", "amount", "overlaps", "notes"]
+    static let policyKeys = ["policy", "title", "order", "subject", "effective", "basis", "who", "members", "let", "eligible", "amount", "overlaps", "notes"]
     static let leafKeys = ["id", "when", "unless", "met", "unmet", "excepted", "change", "basis"]
     static let groupKeys = ["id", "all", "any", "not", "met", "unmet", "basis"]
 
@@ -52,8 +52,12 @@ extension RuleDecoder {
                 explain: pairs.first { $0.key == "explain" }?.value)
         }
         var ids = Set<String>()
+        var order = 1000
+        if let o = value("order"), let text = string(o, "`order`") {
+            if let n = Int(text) { order = n } else { bag.error("rules.bad-number", "`order` must be a whole number", at: o.span) }
+        }
         return RawPolicy(
-            id: id, idNode: idNode, title: value("title").flatMap { string($0, "`title`") } ?? id, subject: subject,
+            id: id, idNode: idNode, title: value("title").flatMap { string($0, "`title`") } ?? id, order: order, subject: subject,
             effectiveFrom: from, effectiveTo: to, basis: value("basis").flatMap { strings($0, "`basis`") } ?? [],
             who: value("who").flatMap { string($0, "`who`") },
             memberLets: value("members").map { decodeLets($0, memberScope: true) } ?? [],

@@ -46,6 +46,8 @@ struct RawPolicy {
     let id: String
     let idNode: YAMLNode
     let title: String
+    /// Where the policy is listed in outputs (smaller first, then by id).
+    let order: Int
     let subject: FieldLevel
     let effectiveFrom: Day?
     let effectiveTo: Day?
