@@ -46,7 +46,7 @@ struct RulesOptions: ParsableArguments {
 
     /// Loads the rules, printing their diagnostics to stderr; exits 1 on errors.
     func load() throws -> RuleSet {
-        let outcome = RuleLoader.load(directory: directory)
+        let outcome = RuleLoader.load(directory: directory, lint: false)
         if outcome.hasErrors || outcome.rules == nil {
             let errors = outcome.diagnostics.filter { $0.severity == .error }
             Output.stderr(DiagnosticRenderer.text(errors) + "\nthe rules in \(directory) have errors (\(DiagnosticRenderer.summaryLine(outcome.diagnostics))); run `huimin lint \(directory)`\n")

@@ -16,20 +16,22 @@ public enum RuleLoader {
 
     public static let maxFileBytes = 4 << 20
 
-    /// The stages, in order. Each reads and extends the shared state.
-    static let stages: [(name: String, run: @Sendable (inout LoadState) -> Void)] = [
-        ("read", readFiles),
-        ("schema", decodeSchema),
-        ("regions", decodeRegions),
-        ("policies", decodePolicies),
-        ("expressions", compileExpressions),
-        ("parameters", checkParameterCoverage),
+    /// The stages, in order. Each reads and extends the shared state. Stages marked `lintOnly`
+    /// find problems that do not stop evaluation (a missing parameter makes a decision
+    /// undetermined and says so); `huimin lint` runs them, evaluation skips them.
+    static let stages: [(name: String, lintOnly: Bool, run: @Sendable (inout LoadState) -> Void)] = [
+        ("read", false, readFiles),
+        ("schema", false, decodeSchema),
+        ("regions", false, decodeRegions),
+        ("policies", false, decodePolicies),
+        ("expressions", false, compileExpressions),
+        ("parameters", true, checkParameterCoverage),
     ]
 
-    public static func load(directory: String) -> Outcome {
+    public static func load(directory: String, lint: Bool = true) -> Outcome {
         var state = LoadState(directory: directory)
         let timing = getenv("HUIMIN_TIMING") != nil
-        for stage in stages {
+        for stage in stages where lint || !stage.lintOnly {
             let start = timing ? monotonicMicros() : 0
             stage.run(&state)
             if timing { Output.stderr("stage \(stage.name): \(monotonicMicros() - start) µs\n") }
