@@ -54,6 +54,22 @@ struct DiagnosticGoldenTests {
         Repo.expectGolden(json, Repo.fixtures + "/lint/\(name)/expected.json")
     }
 
+    @Test("every condition of the bundled rules cites its basis; every parameter value cites a source or says it is a placeholder")
+    func basisEverywhere() throws {
+        let rules = try #require(RuleLoader.load(directory: Repo.rules).rules)
+        for p in rules.policies {
+            for c in p.eligible.all {
+                guard case .leaf = c.kind, !c.isOverlap else { continue }
+                #expect(!c.basis.isEmpty, "\(p.id).\(c.id) cites no basis")
+            }
+        }
+        for region in rules.regions.values {
+            for (_, entries) in region.parameters {
+                for e in entries { #expect(e.source != nil || e.placeholder != nil, "\(region.code) has a value without a source") }
+            }
+        }
+    }
+
     @Test("the bundled rules lint clean")
     func bundledRules() {
         let outcome = RuleLoader.load(directory: Repo.rules)
