@@ -70,7 +70,9 @@ struct EngineTests {
         let r = try Self.report(text)
         Repo.expectGolden(r.text(), Repo.fixtures + "/explain/h001.txt")
         Repo.expectGolden(r.text(full: true), Repo.fixtures + "/explain/h001.full.txt")
-        Repo.expectGolden(r.json.serialized(pretty: true) + "\n", Repo.fixtures + "/explain/h001.json")
+        // The rules' hash changes with every edit of rules/; the golden file does not pin it.
+        let json = r.json.serialized(pretty: true).replacingOccurrences(of: r.rulesHash, with: "<rules hash>")
+        Repo.expectGolden(json + "\n", Repo.fixtures + "/explain/h001.json")
     }
 
     @Test("JSON keys are the stable ones of DESIGN §7")
