@@ -59,31 +59,7 @@ extension RuleDecoder {
             guard let pairs = mapping(body, "the field `\(key)`", allowed: Self.fieldKeys, required: ["type", "label"]) else { continue }
             func value(_ k: String) -> YAMLNode? { pairs.first { $0.key == k }?.value }
             guard let typeNode = value("type"), let typeName = string(typeNode, "`type`") else { continue }
-            guard Self.fieldTypes.contains(typeName) else {
-                bag.error("schema.unknown-type", "unknown field type `\(typeName)`", at: typeNode.span,
-                    help: Suggestion.closest(to: typeName, among: Self.fieldTypes).map { "did you mean `\($0)`?" } ?? "the types are: \(Self.fieldTypes.joined(separator: ", "))")
-                continue
-            }
-            var kind: FieldKind
-            switch typeName {
-            case "bool": kind = .bool
-            case "int": kind = .int
-            case "decimal": kind = .decimal
-            case "money": kind = .money
-            case "date": kind = .date
-            case "region": kind = .region
-            case "id_number": kind = .idNumber
-            case "enum", "enum_list":
-                guard let e = enumReference(value("enum"), enums, field: key, at: typeNode) else { continue }
-                kind = typeName == "enum" ? .enumeration(e) : .enumList(e)
-            case "money_by_kind":
-                guard let kindsNode = value("kinds"), let kinds = mapping(kindsNode, "`kinds`", allowed: [], openKeys: true) else {
-                    bag.error("rules.missing-key", "the field `\(key)` of type money_by_kind has no `kinds`", at: typeNode.span, help: "list the kinds: `kinds: { wage: 工资性收入 }`")
-                    continue
-                }
-                kind = .moneyByKind(kinds.map(\.key), labels: kinds.map { string($0.value, "the label of a kind") ?? $0.key })
-            default: kind = .text
-            }
+            guard let kind = decodeKind(typeName, at: typeNode, allowed: Self.fieldTypes, for: key, enums, value) else { continue }
             let derive = value("derive").flatMap { choice($0, "`derive`", Derivation.self) }
             fields.append(FieldSpec(
                 key: key, kind: kind, label: value("label").flatMap { string($0, "`label`") } ?? key,
@@ -93,6 +69,34 @@ extension RuleDecoder {
                 derive: derive, span: keyNode.span, level: level, index: fields.count))
         }
         return fields
+    }
+
+    /// The kind a `type:` names, for a field or (with fewer `allowed` types) a parameter.
+    func decodeKind(_ typeName: String, at typeNode: YAMLNode, allowed: [String], for name: String, _ enums: [String: EnumType], _ value: (String) -> YAMLNode?) -> FieldKind? {
+        guard allowed.contains(typeName) else {
+            bag.error("schema.unknown-type", "unknown type `\(typeName)`", at: typeNode.span,
+                help: Suggestion.closest(to: typeName, among: allowed).map { "did you mean `\($0)`?" } ?? "the types are: \(allowed.joined(separator: ", "))")
+            return nil
+        }
+        switch typeName {
+        case "bool": return .bool
+        case "int": return .int
+        case "decimal": return .decimal
+        case "money": return .money
+        case "date": return .date
+        case "region": return .region
+        case "id_number": return .idNumber
+        case "enum", "enum_list":
+            guard let e = enumReference(value("enum"), enums, field: name, at: typeNode) else { return nil }
+            return typeName == "enum" ? .enumeration(e) : .enumList(e)
+        case "money_by_kind":
+            guard let kindsNode = value("kinds"), let kinds = mapping(kindsNode, "`kinds`", allowed: [], openKeys: true) else {
+                bag.error("rules.missing-key", "the field `\(name)` of type money_by_kind has no `kinds`", at: typeNode.span, help: "list the kinds: `kinds: { wage: 工资性收入 }`")
+                return nil
+            }
+            return .moneyByKind(kinds.map(\.key), labels: kinds.map { string($0.value, "the label of a kind") ?? $0.key })
+        default: return .text
+        }
     }
 
     func enumReference(_ node: YAMLNode?, _ enums: [String: EnumType], field: String, at: YAMLNode) -> EnumType? {
@@ -115,22 +119,7 @@ extension RuleDecoder {
             guard let pairs = mapping(body, "the parameter `\(name)`", allowed: ["type", "label", "unit", "enum", "doc"], required: ["type", "label"]) else { continue }
             func value(_ k: String) -> YAMLNode? { pairs.first { $0.key == k }?.value }
             guard let typeNode = value("type"), let typeName = string(typeNode, "`type`") else { continue }
-            let type: ExprType
-            switch typeName {
-            case "bool": type = .bool
-            case "int": type = .int
-            case "decimal": type = .decimal
-            case "money": type = .money
-            case "date": type = .date
-            case "text": type = .text
-            case "enum":
-                guard let e = enumReference(value("enum"), enums, field: name, at: typeNode) else { continue }
-                type = .enumeration(e)
-            default:
-                bag.error("schema.unknown-type", "unknown parameter type `\(typeName)`", at: typeNode.span,
-                    help: Suggestion.closest(to: typeName, among: Self.parameterTypes).map { "did you mean `\($0)`?" })
-                continue
-            }
+            guard let type = decodeKind(typeName, at: typeNode, allowed: Self.parameterTypes, for: name, enums, value)?.exprType else { continue }
             result.append(ParameterSpec(
                 name: name, type: type, label: value("label").flatMap { string($0, "`label`") } ?? name,
                 unit: value("unit").flatMap { string($0, "`unit`") }, span: keyNode.span, index: result.count))
