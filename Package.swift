@@ -21,17 +21,18 @@ let package = Package(
         .target(name: "PolicyExpr", dependencies: ["SourceDiagnostics"]),
         .target(name: "RuleCompiler", dependencies: ["YAMLSource", "PolicyExpr", "SourceDiagnostics"]),
         .target(name: "DecisionEngine", dependencies: ["RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics"]),
+        .target(name: "RosterScreening", dependencies: ["DecisionEngine", "RuleCompiler", "PolicyExpr", "SourceDiagnostics"]),
         .executableTarget(
             name: "huimin",
             dependencies: [
-                "DecisionEngine", "RuleCompiler", "SourceDiagnostics",
+                "DecisionEngine", "RuleCompiler", "SourceDiagnostics", "RosterScreening",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "HuiminBench", dependencies: ["DecisionEngine", "RuleCompiler"]),
         .testTarget(
             name: "HuiminTests",
-            dependencies: ["DecisionEngine", "RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics"],
+            dependencies: ["DecisionEngine", "RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics", "RosterScreening"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -1,0 +1,71 @@
+import RosterScreening
+import Testing
+
+@Suite("CSV and encodings")
+struct CSVTests {
+    static func parse(_ text: String, chunk: Int = 3) -> ([[String]], [Int], CSVError?) {
+        var parser = CSVParser()
+        var rows: [[String]] = [], lines: [Int] = []
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            parser.feed(bytes[i..<min(bytes.count, i + chunk)]) { rows.append($0.fields); lines.append($0.line) }
+            i += chunk
+        }
+        let error = parser.finish { rows.append($0.fields); lines.append($0.line) }
+        return (rows, lines, error)
+    }
+
+    static let table: [(String, [[String]])] = [
+        ("a,b\n1,2\n", [["a", "b"], ["1", "2"]]),
+        ("a,b\r\n1,2\r\n", [["a", "b"], ["1", "2"]]),
+        ("a,b\n1,2", [["a", "b"], ["1", "2"]]),
+        ("a,b\n\"x,y\",2\n", [["a", "b"], ["x,y", "2"]]),
+        ("a\n\"say \"\"hi\"\"\"\n", [["a"], ["say \"hi\""]]),
+        ("a,b\n\"line\nbreak\",2\n", [["a", "b"], ["line\nbreak", "2"]]),
+        ("a,b\n,\n", [["a", "b"], ["", ""]]),
+        ("a,b\n\n1,2\n", [["a", "b"], ["1", "2"]]),
+        ("户号,姓名\nH1,张三\n", [["户号", "姓名"], ["H1", "张三"]]),
+        ("a,b\n\"\",x\n", [["a", "b"], ["", "x"]]),
+    ]
+
+    @Test("records are split as RFC 4180 says, whatever the chunking", arguments: table)
+    func records(_ text: String, _ expected: [[String]]) {
+        for chunk in [1, 2, 7, 1000] {
+            let (rows, _, error) = Self.parse(text, chunk: chunk)
+            #expect(error == nil)
+            #expect(rows == expected, "chunk \(chunk)")
+        }
+    }
+
+    @Test("line numbers count the lines inside quoted fields")
+    func lineNumbers() {
+        let (_, lines, _) = Self.parse("a\n\"x\ny\"\nz\n")
+        #expect(lines == [1, 2, 4])
+    }
+
+    @Test("an unclosed quote at the end is an error naming the line it opened on")
+    func unbalanced() {
+        let (rows, _, error) = Self.parse("a,b\n1,2\n\"3,4\n5,6\n")
+        #expect(rows == [["a", "b"], ["1", "2"]])
+        #expect(error?.line == 3)
+    }
+
+    @Test("encoding detection: BOM and valid UTF-8 are UTF-8, GB18030 bytes are not")
+    func detection() {
+        #expect(RosterEncoding.detect([0xEF, 0xBB, 0xBF, 0x61]) == .utf8)
+        #expect(RosterEncoding.detect(Array("户号,张三".utf8)[...]) == .utf8)
+        #expect(RosterEncoding.detect([0xBB, 0xA7, 0xBA, 0xC5][...]) == .gb18030)  // 户号 in GB18030
+    }
+
+    @Test("GB18030 decodes to UTF-8, also when a character is split between chunks")
+    func gb18030() throws {
+        let bytes: [UInt8] = [0xD5, 0xC5, 0xC8, 0xFD, 0x2C, 0xBB, 0xA7, 0xBA, 0xC5]  // 张三,户号
+        for split in 0...bytes.count {
+            let decoder = try #require(GB18030Decoder())
+            var out = decoder.decode(bytes[0..<split], final: false)
+            out += decoder.decode(bytes[split...], final: true)
+            #expect(String(decoding: out, as: UTF8.self) == "张三,户号", "split at \(split)")
+        }
+    }
+}
