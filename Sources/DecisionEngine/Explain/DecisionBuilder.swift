@@ -120,3 +120,24 @@ public struct DecisionBuilder {
         return out
     }
 }
+
+extension DecisionBuilder {
+    /// The short form a roster row needs: the ids of the decisive unmet conditions and the
+    /// missing inputs, without rendering any text.
+    public func brief(_ p: CompiledPolicy, member: Int, outcome: PolicyOutcome) -> (unmet: [String], missing: [String]) {
+        var unmet: [String] = []
+        if outcome.notInEffect {
+            unmet = ["effective"]
+        } else if outcome.status == .ineligible {
+            let decisive = decisiveConditions(p.eligible, outcome)
+            var index = 0
+            walk(p.eligible, depth: 0) { c, _ in
+                if decisive[index], outcome.conditions[index] == .unmet, case .leaf = c.kind { unmet.append(c.id) }
+                index += 1
+            }
+            if let other = outcome.yieldedTo { unmet.append("overlap.higher.\(rules.policies[other].id)") }
+        }
+        let missing = outcome.status == .undetermined ? missingInputs(outcome.causes).map(\.input) : []
+        return (unmet, missing)
+    }
+}

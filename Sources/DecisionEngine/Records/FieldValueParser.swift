@@ -50,6 +50,7 @@ public enum FieldValueParser {
             return enumValue(text, e, shown).map { .enumeration($0) }
         case .enumList(let e):
             var bits: UInt64 = 0
+            if ["无", "none", "-", "—"].contains(text) { return .success(.enumSet(0)) }
             for part in text.split(whereSeparator: { ";；,，、|".contains($0) }) {
                 let item = String(part).trimmingSpaces
                 if item.isEmpty { continue }

@@ -1,0 +1,159 @@
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+/// A roster row that could not be used, with its reason. Rows are numbered as a spreadsheet
+/// shows them (the header is row 1); no value of a sensitive field is ever repeated.
+public struct Reject: Sendable {
+    public let row: Int
+    public let household: String
+    public let field: String
+    public let reason: String
+}
+
+/// Groups roster rows into households and checks them against the schema. Rows of a household
+/// must be contiguous; a household with any bad row is rejected whole, every row accounted for.
+public struct HouseholdAssembler {
+    public let schema: Schema
+    public let columns: RosterColumns
+    public let source: String
+
+    var rows: [(line: Int, fields: [String])] = []
+    var currentID: String?
+    /// Households already finished, by a 64-bit hash of their id, to catch split households.
+    var finished = Set<UInt64>()
+
+    public init(schema: Schema, columns: RosterColumns, source: String) {
+        self.schema = schema
+        self.columns = columns
+        self.source = source
+    }
+
+    /// Adds a row; returns the previous household when this row starts a new one.
+    public mutating func add(_ record: CSVRecord) -> [Assembled] {
+        let id = record.fields.count > columns.householdIDColumn ? record.fields[columns.householdIDColumn].trimmingSpaces : ""
+        var out: [Assembled] = []
+        if id != currentID, !rows.isEmpty {
+            out.append(flush())
+        }
+        currentID = id
+        rows.append((record.line, record.fields))
+        return out
+    }
+
+    /// The last household, at the end of the input.
+    public mutating func finish() -> [Assembled] {
+        rows.isEmpty ? [] : [flush()]
+    }
+
+    /// A household, or its rows' rejects; `rows` counts the input rows either way.
+    public enum Assembled: Sendable {
+        case household(HouseholdRecord, rows: [Int])
+        case rejected([Reject], rows: [Int])
+    }
+
+    mutating func flush() -> Assembled {
+        let group = rows
+        rows.removeAll(keepingCapacity: true)
+        let id = currentID ?? ""
+        let lines = group.map(\.line)
+        var rejects: [Reject] = []
+        func reject(_ line: Int, _ field: String, _ reason: String) {
+            rejects.append(Reject(row: line, household: id, field: field, reason: reason))
+        }
+        if id.isEmpty {
+            for l in lines { reject(l, columns.names[columns.householdIDColumn], "户编号为空") }
+            return .rejected(rejects, rows: lines)
+        }
+        let key = Self.hash(id)
+        if !finished.insert(key).inserted {
+            for l in lines { reject(l, columns.names[columns.householdIDColumn], "同一户的行不相邻：户 \(id) 在前面已经出现过，请按户编号排序后再导入") }
+            return .rejected(rejects, rows: lines)
+        }
+        if group.count > HouseholdRecord.maxMembers {
+            for l in lines { reject(l, "members", "一户最多\(HouseholdRecord.maxMembers)人，这一户有\(group.count)行") }
+            return .rejected(rejects, rows: lines)
+        }
+        var record = HouseholdRecord(schema: schema, id: id, origin: source)
+        var householdSetBy: [Int: Int] = [:]  // field index → line that set it
+        for (line, fields) in group {
+            if fields.count != columns.targets.count {
+                reject(line, "", "这一行有\(fields.count)列，表头有\(columns.targets.count)列")
+                continue
+            }
+            var member = HouseholdRecord.emptyMember(schema, id: "")
+            for (c, target) in columns.targets.enumerated() {
+                let cell = fields[c].trimmingSpaces
+                if cell.isEmpty { continue }
+                switch target {
+                case .ignored: continue
+                case .personField(let i):
+                    switch FieldValueParser.parse(cell, as: schema.person[i]) {
+                    case .success(let v): member.values[i] = v
+                    case .failure(let e): reject(line, columns.names[c], e.message + (e.help.map { "（\($0)）" } ?? ""))
+                    }
+                case .personKind(let f, let k):
+                    switch FieldValueParser.money(cell, "`\(cell)`") {
+                    case .success(let amount):
+                        if member.kinds[f] == nil, case .moneyByKind(let kinds, _) = schema.person[f].kind {
+                            member.kinds[f] = Array(repeating: .zero, count: kinds.count)
+                        }
+                        member.kinds[f]![k] = amount
+                    case .failure(let e): reject(line, columns.names[c], e.message)
+                    }
+                case .householdField(let i):
+                    switch FieldValueParser.parse(cell, as: schema.household[i]) {
+                    case .success(let v):
+                        if record.values[i].isUnknown {
+                            record.values[i] = v
+                            householdSetBy[i] = line
+                        } else if record.values[i] != v {
+                            reject(line, columns.names[c], "同一户的\(schema.household[i].label)前后不一致（第\(householdSetBy[i] ?? 0)行与本行）")
+                        }
+                    case .failure(let e): reject(line, columns.names[c], e.message + (e.help.map { "（\($0)）" } ?? ""))
+                    }
+                case .householdKind(let f, let k):
+                    switch FieldValueParser.money(cell, "`\(cell)`") {
+                    case .success(let amount):
+                        if record.kinds[f] == nil, case .moneyByKind(let kinds, _) = schema.household[f].kind {
+                            record.kinds[f] = Array(repeating: .zero, count: kinds.count)
+                        }
+                        record.kinds[f]![k] = amount
+                    case .failure(let e): reject(line, columns.names[c], e.message)
+                    }
+                }
+            }
+            for issue in RecordCompletion.complete(&member, schema: schema) { reject(line, issue.field, issue.message) }
+            record.members.append(member)
+        }
+        guard rejects.isEmpty else { return .rejected(Self.wholeHousehold(rejects, lines, id), rows: lines) }
+        RecordCompletion.identify(&record, schema: schema)
+        for (i, m) in record.members.enumerated() where m.id.isEmpty { record.members[i].id = "\(id)-\(i + 1)" }
+        let issues = RecordCompletion.checkHousehold(record, schema: schema)
+        if !issues.isEmpty {
+            for issue in issues { reject(lines.first ?? 0, issue.field, issue.message) }
+            return .rejected(Self.wholeHousehold(rejects, lines, id), rows: lines)
+        }
+        return .household(record, rows: lines)
+    }
+
+    /// Every row of a rejected household is accounted for: rows without a fault of their own
+    /// are rejected with their household, naming the row that was at fault.
+    static func wholeHousehold(_ rejects: [Reject], _ lines: [Int], _ id: String) -> [Reject] {
+        let faulty = Set(rejects.map(\.row))
+        let first = rejects.map(\.row).min() ?? 0
+        var all = rejects
+        for l in lines where !faulty.contains(l) {
+            all.append(Reject(row: l, household: id, field: "", reason: "同户第\(first)行有错误，整户未处理"))
+        }
+        return all.sorted { ($0.row, $0.field) < ($1.row, $1.field) }
+    }
+
+    /// FNV-1a of the id: enough to tell households apart without keeping every id in memory.
+    static func hash(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}

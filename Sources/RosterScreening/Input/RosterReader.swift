@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SourceDiagnostics
+
+/// Streams a CSV roster from disk: detects or applies the encoding, decodes, and parses records.
+public struct RosterReader {
+    public let path: String
+    public let encoding: RosterEncoding
+    public static let chunkSize = 1 << 20
+
+    public init(path: String, encoding: RosterEncoding = .auto) {
+        self.path = path
+        self.encoding = encoding
+    }
+
+    public enum ReadError: Error, Sendable, CustomStringConvertible {
+        case cannotOpen(String)
+        case malformed(CSVError)
+        case badEncoding(offset: Int)
+
+        public var description: String {
+            switch self {
+            case .cannotOpen(let reason): "cannot read the roster: \(reason)"
+            case .malformed(let e): "line \(e.line): \(e.message)"
+            case .badEncoding(let offset): "the file is not valid UTF-8 or GB18030 (byte \(offset)); give --encoding if it is known"
+            }
+        }
+    }
+
+    /// The file's size in bytes, when it is a regular file (for the progress bar).
+    public var size: Int? {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
+    }
+
+    /// Calls `record` for each record in order and `progress` with the bytes read so far.
+    /// The encoding actually used is returned; a parse error ends the read after the records before it.
+    @discardableResult
+    public func read(progress: (Int) -> Void = { _ in }, _ record: (CSVRecord) -> Void) -> Result<RosterEncoding, ReadError> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+        var parser = CSVParser()
+        var used = encoding
+        var decoder: GB18030Decoder?
+        var total = 0
+        var first = true
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
+            var chunk = buffer[0..<n]
+            if first {
+                first = false
+                if used == .auto { used = RosterEncoding.detect(chunk.prefix(1 << 16)) }
+                if used == .utf8, chunk.starts(with: [0xEF, 0xBB, 0xBF]) { chunk = chunk.dropFirst(3) }
+                if used == .gb18030 {
+                    decoder = GB18030Decoder()
+                    if decoder == nil { return .failure(.cannotOpen("this system has no GB18030 converter (iconv)")) }
+                }
+            }
+            total += n
+            if let decoder {
+                let utf8 = decoder.decode(chunk, final: n == 0)
+                parser.feed(utf8[...], record)
+                if let bad = decoder.invalidAt { return .failure(.badEncoding(offset: bad)) }
+            } else {
+                parser.feed(chunk, record)
+            }
+            progress(total)
+            if n == 0 { break }
+        }
+        if let e = parser.finish(record) { return .failure(.malformed(e)) }
+        return .success(used)
+    }
+}

@@ -1,0 +1,24 @@
+/// Writes CSV fields, quoting only where needed (commas, quotes, line breaks).
+public enum CSVWriter {
+    public static func append(_ field: String, to out: inout [UInt8]) {
+        let needsQuotes = field.utf8.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }
+        if !needsQuotes {
+            out.append(contentsOf: field.utf8)
+            return
+        }
+        out.append(34)
+        for b in field.utf8 {
+            if b == 34 { out.append(34) }
+            out.append(b)
+        }
+        out.append(34)
+    }
+
+    public static func appendRow(_ fields: [String], to out: inout [UInt8]) {
+        for (i, f) in fields.enumerated() {
+            if i > 0 { out.append(44) }
+            append(f, to: &out)
+        }
+        out.append(10)
+    }
+}

@@ -1,0 +1,88 @@
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+/// Per policy: decisions by status, the monthly total, and the 政策找人 lists.
+public struct ScreeningSummary: Sendable {
+    public struct PolicyTally: Sendable {
+        public let policy: String
+        public let title: String
+        public var eligible = 0, ineligible = 0, undetermined = 0
+        public var total = Fixed.zero
+        /// Eligible but not receiving (应享未享), and receiving but no longer eligible (享而不符).
+        public var eligibleNotReceiving: [String] = []
+        public var receivingNotEligible: [String] = []
+    }
+
+    public var rows = 0
+    public var households = 0
+    public var persons = 0
+    public var rejectedRows = 0
+    public var rejectedHouseholds = 0
+    public var policies: [PolicyTally]
+    public var date: Day
+    public var rulesHash: String
+    public var encoding = "utf8"
+
+    public init(rules: RuleSet, date: Day) {
+        policies = rules.policies.map { PolicyTally(policy: $0.id, title: $0.title) }
+        self.date = date
+        rulesHash = rules.hash
+    }
+
+    /// Every input row is in the output or the rejects.
+    public var reconciles: Bool { rows == persons + rejectedRows }
+
+    public mutating func merge(_ other: ScreeningSummary) {
+        rows += other.rows
+        households += other.households
+        persons += other.persons
+        rejectedRows += other.rejectedRows
+        rejectedHouseholds += other.rejectedHouseholds
+        for i in policies.indices {
+            let o = other.policies[i]
+            policies[i].eligible += o.eligible
+            policies[i].ineligible += o.ineligible
+            policies[i].undetermined += o.undetermined
+            policies[i].total = policies[i].total + o.total
+            policies[i].eligibleNotReceiving += o.eligibleNotReceiving
+            policies[i].receivingNotEligible += o.receivingNotEligible
+        }
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("date", .string(date.description)),
+            ("rules", .object([("hash", .string(rulesHash))])),
+            ("encoding", .string(encoding)),
+            ("rows", .int(rows)),
+            ("households", .int(households)),
+            ("persons", .int(persons)),
+            ("rejected_rows", .int(rejectedRows)),
+            ("rejected_households", .int(rejectedHouseholds)),
+            ("reconciled", .bool(reconciles)),
+            ("policies", .array(policies.map { p in
+                .object([
+                    ("policy", .string(p.policy)), ("title", .string(p.title)),
+                    ("eligible", .int(p.eligible)), ("ineligible", .int(p.ineligible)), ("undetermined", .int(p.undetermined)),
+                    ("monthly_total", .string(p.total.decimalString(places: 2))),
+                    ("eligible_not_receiving", .object([("count", .int(p.eligibleNotReceiving.count)), ("subjects", .array(p.eligibleNotReceiving.map { .string($0) }))])),
+                    ("receiving_not_eligible", .object([("count", .int(p.receivingNotEligible.count)), ("subjects", .array(p.receivingNotEligible.map { .string($0) }))])),
+                ])
+            })),
+        ])
+    }
+
+    public var text: String {
+        var out = "\(date.chinese) · 共\(rows)行：\(households)户\(persons)人已判断，\(rejectedRows)行（\(rejectedHouseholds)户）未能处理"
+        out += reconciles ? "，核对无误。\n" : "，行数不符！\n"
+        let width = policies.map { DisplayWidth.of($0.title) }.max() ?? 8
+        for p in policies {
+            let pad = String(repeating: " ", count: max(0, width - DisplayWidth.of(p.title)))
+            out += "  \(p.title)\(pad)  符合 \(p.eligible)  不符合 \(p.ineligible)  待核实 \(p.undetermined)  月合计 \(p.total.yuanString)"
+            out += "  应享未享 \(p.eligibleNotReceiving.count)  享而不符 \(p.receivingNotEligible.count)\n"
+        }
+        return out
+    }
+}

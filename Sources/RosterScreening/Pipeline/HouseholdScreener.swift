@@ -1,0 +1,124 @@
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+/// What to write for each household.
+public struct ScreeningOptions: Sendable {
+    public enum Format: String, Sendable, CaseIterable { case csv, jsonl }
+    public enum Layout: String, Sendable, CaseIterable { case long, wide }
+    public var format = Format.csv
+    public var layout = Layout.long
+    public var explain = false
+    public var revealIDs = false
+    public var policies: Set<String>?
+    public init() {}
+}
+
+/// Screens one household: its output bytes and its part of the summary. Pure, so workers can
+/// run it side by side.
+public struct HouseholdScreener: Sendable {
+    public let rules: RuleSet
+    public let date: Day
+    public let options: ScreeningOptions
+    let receivingField: Int?
+    /// Each policy's bit in the `receiving` field's enumeration (by policy index).
+    let receivingBits: [UInt64]
+    let selected: [CompiledPolicy]
+
+    public init(rules: RuleSet, date: Day, options: ScreeningOptions) {
+        self.rules = rules
+        self.date = date
+        self.options = options
+        receivingField = rules.schema.conventions.receiving.flatMap { rules.schema.field($0, .person) }.flatMap {
+            if case .enumList = $0.kind { return $0.index }
+            return nil
+        }
+        let policyEnum = rules.schema.conventions.receiving.flatMap { rules.schema.field($0, .person) }.flatMap { f -> EnumType? in
+            if case .enumList(let e) = f.kind { return e }
+            return nil
+        }
+        receivingBits = rules.policies.map { p in policyEnum?.ordinal(of: p.id).map { 1 << UInt64($0) } ?? 0 }
+        selected = rules.policies.filter { options.policies == nil || options.policies!.contains($0.id) }
+    }
+
+    /// The header line of the output, for CSV.
+    public var header: [UInt8] {
+        var out: [UInt8] = []
+        switch options.layout {
+        case .long:
+            CSVWriter.appendRow(["household_id", "subject", "policy", "status", "amount", "unmet", "missing"] + (options.explain ? ["explanation"] : []), to: &out)
+        case .wide:
+            var names = ["household_id", "person_id"]
+            for p in selected { names += ["\(p.id)_status", "\(p.id)_amount"] }
+            CSVWriter.appendRow(names, to: &out)
+        }
+        return out
+    }
+
+    public func screen(_ record: HouseholdRecord, into out: inout [UInt8], summary: inout ScreeningSummary) {
+        let evaluation = HouseholdEvaluation(rules: rules, record: record, on: date)
+        let builder = DecisionBuilder(evaluation)
+        summary.households += 1
+        summary.persons += record.members.count
+        var results: [(CompiledPolicy, Int, PolicyOutcome)] = []
+        for p in selected {
+            if p.subject == .person {
+                for m in record.members.indices { results.append((p, m, evaluation.finalOutcome(p, member: m))) }
+            } else {
+                results.append((p, -1, evaluation.finalOutcome(p, member: -1)))
+            }
+        }
+        for (p, member, outcome) in results { tally(p, member, outcome, record, &summary) }
+        switch (options.format, options.layout) {
+        case (.jsonl, _):
+            let report = CheckReport.make(evaluation, policies: options.policies)
+            out.append(contentsOf: report.json.serialized().utf8)
+            out.append(10)
+        case (.csv, .long):
+            for (p, member, outcome) in results {
+                let subject = member >= 0 ? record.members[member].id : record.id
+                let (unmet, missing) = builder.brief(p, member: member, outcome: outcome)
+                var row = [record.id, subject, p.id, outcome.status.rawValue, outcome.status == .eligible ? (outcome.amount?.decimalString(places: 2) ?? "") : "",
+                           unmet.joined(separator: ";"), missing.joined(separator: ";")]
+                if options.explain { row.append(builder.decision(p, member: member, outcome: outcome).residentText.trimmingSpaces) }
+                CSVWriter.appendRow(row, to: &out)
+            }
+        case (.csv, .wide):
+            for (m, person) in record.members.enumerated() {
+                var row = [record.id, person.id]
+                for p in selected {
+                    let outcome = evaluation.finalOutcome(p, member: p.subject == .person ? m : -1)
+                    row.append(outcome.status.rawValue)
+                    row.append(outcome.status == .eligible ? (outcome.amount?.decimalString(places: 2) ?? "") : "")
+                }
+                CSVWriter.appendRow(row, to: &out)
+            }
+        }
+    }
+
+    func tally(_ p: CompiledPolicy, _ member: Int, _ outcome: PolicyOutcome, _ record: HouseholdRecord, _ summary: inout ScreeningSummary) {
+        let i = p.index
+        switch outcome.status {
+        case .eligible:
+            summary.policies[i].eligible += 1
+            summary.policies[i].total = summary.policies[i].total + (outcome.amount ?? .zero)
+        case .ineligible: summary.policies[i].ineligible += 1
+        case .undetermined: summary.policies[i].undetermined += 1
+        }
+        guard let field = receivingField, outcome.status != .undetermined else { return }
+        let bit = receivingBits[i]
+        let members = member >= 0 ? [record.members[member]] : record.members
+        var known = false, receiving = false
+        for m in members {
+            if case .enumSet(let bits) = m.values[field] {
+                known = true
+                if bits & bit != 0 { receiving = true }
+            }
+        }
+        guard known else { return }
+        let subject = member >= 0 ? record.members[member].id : record.id
+        if outcome.status == .eligible, !receiving { summary.policies[i].eligibleNotReceiving.append(subject) }
+        if outcome.status == .ineligible, receiving { summary.policies[i].receivingNotEligible.append(subject) }
+    }
+}

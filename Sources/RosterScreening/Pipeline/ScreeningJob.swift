@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+/// A whole roster: read, assembled into households, screened, written. Outputs go to temporary
+/// files renamed into place at the end, so an interrupted run never leaves a half file.
+public struct ScreeningJob {
+    public var roster: String
+    public var output: String?
+    public var rejects: String?
+    public var summaryPath: String?
+    public var encoding = RosterEncoding.auto
+    public var bom = false
+    public var options = ScreeningOptions()
+    public var progress: ((Int, Int, Int?) -> Void)?
+
+    public init(roster: String) { self.roster = roster }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case read(RosterReader.ReadError)
+        case header(String)
+        case write(String)
+
+        public var description: String {
+            switch self {
+            case .read(let e): e.description
+            case .header(let m): m
+            case .write(let m): m
+            }
+        }
+    }
+
+    public func run(rules: RuleSet, date: Day) -> Result<ScreeningSummary, Failure> {
+        let screener = HouseholdScreener(rules: rules, date: date, options: options)
+        var summary = ScreeningSummary(rules: rules, date: date)
+        let out: OutputFile
+        let rej: OutputFile
+        do {
+            out = try OutputFile(path: output, otherwise: 1)
+            // Rejects never vanish: beside the output file, or on stderr when the output is stdout.
+            let rejectsPath = rejects ?? output.map { ($0.hasSuffix(".csv") || $0.hasSuffix(".jsonl") ? String($0.prefix(upTo: $0.lastIndex(of: ".")!)) : $0) + ".rejects.csv" }
+            rej = try OutputFile(path: rejectsPath, otherwise: 2)
+        } catch let e as OutputFile.OpenError {
+            return .failure(.write(e.message))
+        } catch {
+            return .failure(.write("\(error)"))
+        }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        if bom { buffer += [0xEF, 0xBB, 0xBF] }
+        if options.format == .csv { buffer += screener.header }
+        var rejectBuffer: [UInt8] = []
+        var rejectHeaderWritten = false
+        func rejectHeader() {
+            guard !rejectHeaderWritten else { return }
+            rejectHeaderWritten = true
+            if bom, rej.temporary != nil { rejectBuffer += [0xEF, 0xBB, 0xBF] }
+            CSVWriter.appendRow(["row", "household_id", "field", "reason"], to: &rejectBuffer)
+        }
+        var assembler: HouseholdAssembler?
+        var headerError: String?
+        var writeError: String?
+        let reader = RosterReader(path: roster, encoding: encoding)
+        let size = reader.size
+
+        func handle(_ items: [HouseholdAssembler.Assembled]) {
+            for item in items {
+                switch item {
+                case .household(let record, let rows):
+                    summary.rows += rows.count
+                    screener.screen(record, into: &buffer, summary: &summary)
+                case .rejected(let rejects, let rows):
+                    summary.rows += rows.count
+                    summary.rejectedRows += rows.count
+                    summary.rejectedHouseholds += 1
+                    rejectHeader()
+                    for r in rejects { CSVWriter.appendRow([String(r.row), r.household, r.field, r.reason], to: &rejectBuffer) }
+                }
+            }
+            if buffer.count > 1 << 20 { if !out.write(&buffer) { writeError = "cannot write \(output ?? "stdout")" } }
+            if rejectBuffer.count > 1 << 16 { if !rej.write(&rejectBuffer) { writeError = "cannot write \(rejects ?? "the rejects")" } }
+        }
+
+        let result = reader.read(progress: { bytes in progress?(bytes, summary.rows, size) }) { record in
+            guard headerError == nil, writeError == nil else { return }
+            if assembler == nil {
+                switch RosterColumns.resolve(record.fields, schema: rules.schema) {
+                case .success(let columns): assembler = HouseholdAssembler(schema: rules.schema, columns: columns, source: roster)
+                case .failure(.noHouseholdID(let s)):
+                    headerError = "the header has no household id column (household_id or 户编号)" + (s.map { "; did you mean `\($0)`?" } ?? "")
+                case .failure(.duplicate(let names)):
+                    headerError = "two columns hold the same field: \(names)"
+                }
+                return
+            }
+            handle(assembler!.add(record))
+        }
+        if let headerError { out.discard(); rej.discard(); return .failure(.header(headerError)) }
+        if case .failure(let e) = result {
+            // A cut-off file: the households read so far are kept out of the final outputs.
+            out.discard()
+            rej.discard()
+            return .failure(.read(e))
+        }
+        if case .success(let used) = result { summary.encoding = used.rawValue }
+        if var a = assembler { handle(a.finish()) }
+        if let writeError { out.discard(); rej.discard(); return .failure(.write(writeError)) }
+        if rej.temporary != nil { rejectHeader() }
+        guard out.write(&buffer), rej.write(&rejectBuffer), out.commit(), rej.commit() else {
+            return .failure(.write("cannot finish writing the outputs"))
+        }
+        if let path = summaryPath {
+            let text = summary.json.serialized(pretty: true) + "\n"
+            if case .failure(let e) = FileBytes.writeAtomically(Array(text.utf8), to: path) { return .failure(.write(e.description)) }
+        }
+        return .success(summary)
+    }
+}
+
+/// An output: a temporary file beside the target, renamed into place by `commit`; or a
+/// standard stream when no path is given.
+final class OutputFile {
+    struct OpenError: Error { let message: String }
+    let path: String?
+    let temporary: String?
+    let fd: Int32
+
+    init(path: String?, otherwise stream: Int32) throws {
+        self.path = path
+        if let path {
+            let temp = path + ".partial-\(getpid())"
+            let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { throw OpenError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            self.fd = fd
+            temporary = temp
+        } else {
+            fd = stream
+            temporary = nil
+        }
+    }
+
+    /// Appends and empties `buffer`.
+    func write(_ buffer: inout [UInt8]) -> Bool {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    func commit() -> Bool {
+        guard let path, let temporary else { return true }
+        guard close(fd) == 0 else { return false }
+        return rename(temporary, path) == 0
+    }
+
+    func discard() {
+        guard let temporary else { return }
+        close(fd)
+        unlink(temporary)
+    }
+}

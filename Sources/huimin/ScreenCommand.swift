@@ -1,0 +1,119 @@
+import ArgumentParser
+import DecisionEngine
+import PolicyExpr
+import RosterScreening
+import RuleCompiler
+import SourceDiagnostics
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Screen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Screen a roster (CSV, one row per person) against every policy, with rejects and a summary.",
+        discussion: """
+            Rows of one household must be next to each other (sort by household id first); a household \
+            whose rows are split apart is rejected, not guessed at. Headers may be schema keys, Chinese \
+            labels or aliases. Every input row ends in the output or in the rejects.
+            """)
+
+    @Argument(help: "The roster: a CSV file (UTF-8, UTF-8 with BOM, or GB18030).")
+    var roster: String
+
+    @Option(name: .long, help: "The evaluation date, YYYY-MM-DD (default: today).")
+    var on: DateOption?
+
+    @OptionGroup var rulesOptions: RulesOptions
+
+    @Option(name: .long, help: "Where to write the results (default: stdout).")
+    var out: String?
+
+    @Option(name: .long, help: "csv or jsonl.")
+    var format: ScreeningOptions.Format = .csv
+
+    @Option(name: .long, help: "long (a row per subject and policy) or wide (a row per person, columns per policy).")
+    var layout: ScreeningOptions.Layout = .long
+
+    @Flag(name: .long, help: "Add the resident's explanation to each row.")
+    var explain = false
+
+    @Option(name: .long, help: "Where to write rejected rows (default: beside --out, or stderr).")
+    var rejects: String?
+
+    @Option(name: .long, help: "Where to write the summary as JSON.")
+    var summary: String?
+
+    @Option(name: .long, help: "auto, utf8 or gb18030.")
+    var encoding: RosterEncoding = .auto
+
+    @Flag(name: .long, help: "Start CSV outputs with a byte-order mark, so Excel shows Chinese.")
+    var bom = false
+
+    @Option(name: .long, help: "Only this policy (repeatable).")
+    var policy: [String] = []
+
+    @Flag(name: .long, help: "Show a progress bar on stderr even when it is not a terminal.")
+    var progress = false
+
+    func run() throws {
+        let rules = try rulesOptions.load()
+        var job = ScreeningJob(roster: roster)
+        job.output = out
+        job.rejects = rejects
+        job.summaryPath = summary
+        job.encoding = encoding
+        job.bom = bom
+        job.options.format = format
+        job.options.layout = layout
+        job.options.explain = explain
+        job.options.policies = policy.isEmpty ? nil : Set(policy)
+        if progress || isatty(2) != 0 {
+            let bar = ProgressBar()
+            job.progress = { bytes, rows, size in bar.update(bytes: bytes, rows: rows, size: size) }
+        }
+        switch job.run(rules: rules, date: on?.day ?? DateOption.today) {
+        case .failure(let e):
+            Output.stderr("\nerror: \(roster): \(e.description)\n")
+            throw ExitCode(1)
+        case .success(let s):
+            if progress || isatty(2) != 0 { Output.stderr("\r\u{1B}[K") }
+            Output.stderr(s.text)
+        }
+    }
+}
+
+extension ScreeningOptions.Format: ExpressibleByArgument {}
+extension ScreeningOptions.Layout: ExpressibleByArgument {}
+extension RosterEncoding: ExpressibleByArgument {}
+
+/// Rows per second, and the share read with an estimate of the time left when the size is known.
+final class ProgressBar {
+    let start = DateOption.monotonicSeconds()
+    var last = 0.0
+
+    func update(bytes: Int, rows: Int, size: Int?) {
+        let now = DateOption.monotonicSeconds()
+        guard now - last >= 0.1 || (size != nil && bytes >= size!) else { return }
+        last = now
+        let elapsed = max(now - start, 0.001)
+        let rate = Int(Double(rows) / elapsed)
+        var line = "\r\u{1B}[K"
+        if let size, size > 0 {
+            let fraction = min(1, Double(bytes) / Double(size))
+            let filled = Int(fraction * 30)
+            line += "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled) + "] \(Int(fraction * 100))%"
+            if fraction > 0.01, fraction < 1 { line += " 剩余约\(Int(elapsed / fraction - elapsed) + 1)秒" }
+        }
+        line += " \(rows)行 \(rate)行/秒"
+        Output.stderr(line)
+    }
+}
+
+extension DateOption {
+    static func monotonicSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+}
