@@ -1,0 +1,121 @@
+import DecisionEngine
+import Foundation
+import PolicyExpr
+import RosterScreening
+import Testing
+
+/// Rosters with known faults: every row ends in the output or the rejects, with its reason.
+@Suite("Roster screening: nothing lost", .serialized)
+struct ScreeningTests {
+    static let header = "household_id,person_id,relation,birth_date,region,hukou_type,deposits,houses,vehicles,vehicle_disability_aid,in_prison,missing_declared,lives_together,able_to_work,student,disability_grade,obligor_status,income_wage,receiving\n"
+    static func row(_ h: String, _ p: String, _ relation: String = "户主", birth: String = "1970-01-01", deposits: String = "0", wage: String = "500", receiving: String = "无") -> String {
+        "\(h),\(p),\(relation),\(birth),420102,城镇,\(deposits),1,0,否,否,否,是,是,不在学,0,有具备履行能力的义务人,\(wage),\(receiving)\n"
+    }
+
+    struct Outcome {
+        let summary: ScreeningSummary?
+        let failure: String?
+        let output: String
+        let rejects: [[String]]
+    }
+
+    static func screen(_ bytes: [UInt8], encoding: RosterEncoding = .auto) throws -> Outcome {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-screen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let roster = dir.appendingPathComponent("roster.csv").path
+        FileManager.default.createFile(atPath: roster, contents: Data(bytes))
+        var job = ScreeningJob(roster: roster)
+        job.output = dir.appendingPathComponent("out.csv").path
+        job.encoding = encoding
+        let result = job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!)
+        let output = (try? String(contentsOfFile: job.output!, encoding: .utf8)) ?? ""
+        let rejectsText = (try? String(contentsOfFile: dir.appendingPathComponent("out.rejects.csv").path, encoding: .utf8)) ?? ""
+        let rejects = rejectsText.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        switch result {
+        case .success(let s): return Outcome(summary: s, failure: nil, output: output, rejects: rejects)
+        case .failure(let e): return Outcome(summary: nil, failure: e.description, output: output, rejects: rejects)
+        }
+    }
+
+    static func screen(_ text: String) throws -> Outcome { try screen(Array(text.utf8)) }
+
+    @Test("a clean roster: every row screened, the summary reconciles")
+    func clean() throws {
+        let o = try Self.screen(Self.header + Self.row("H1", "P1") + Self.row("H1", "P2", "配偶", wage: "0") + Self.row("H2", "P3", wage: "2000"))
+        let s = try #require(o.summary)
+        #expect(s.rows == 3 && s.persons == 3 && s.households == 2 && s.rejectedRows == 0 && s.reconciles)
+        #expect(o.output.contains("H1,H1,dibao,eligible,1380.00,,"))
+        #expect(o.output.contains("H2,H2,dibao,ineligible,,income,"))
+    }
+
+    static let faults: [(String, String, String, String)] = [
+        // name, roster body (after the header), field expected in the reject, words in the reason
+        ("a date that does not exist", row("H1", "P1", birth: "2023-02-30"), "birth_date", "不是存在的日期"),
+        ("negative money", row("H1", "P1", wage: "-5"), "income_wage", "金额不能为负"),
+        ("an unknown enum value, with a suggestion", row("H1", "P1", "户注"), "relation", "是不是"),
+        ("a ragged row", "H1,P1,户主\n", "", "这一行有3列"),
+        ("duplicate person ids", row("H1", "P1") + row("H1", "P1", "配偶"), "members", "成员编号 P1 重复"),
+        ("a household without 户主", row("H1", "P1", "配偶"), "members", "户内没有户主"),
+        ("conflicting household values", row("H1", "P1", deposits: "0") + row("H1", "P2", "配偶", deposits: "500"), "deposits", "前后不一致"),
+        ("rows of a household split apart", row("H1", "P1") + row("H2", "P2") + row("H1", "P3", "配偶"), "household_id", "不相邻"),
+    ]
+
+    @Test("each fault rejects its household, whole, and the counts reconcile", arguments: faults)
+    func fault(_ name: String, _ body: String, _ field: String, _ reason: String) throws {
+        let o = try Self.screen(Self.header + body + Self.row("H9", "P9"))
+        let s = try #require(o.summary, "\(o.failure ?? "")")
+        #expect(s.reconciles)
+        #expect(s.rows == body.split(separator: "\n").count + 1)
+        #expect(o.rejects.contains { $0[2] == field && $0[3].contains(reason) }, "\(o.rejects)")
+        #expect(o.output.contains("H9,H9,dibao"))
+    }
+
+    @Test("an unbalanced quote or a truncated file fails the run and leaves no output behind")
+    func truncated() throws {
+        let o = try Self.screen(Self.header + Self.row("H1", "P1") + "H2,\"P2,户主,1970-01-01\n")
+        #expect(o.failure?.contains("never closed") == true)
+        #expect(o.output.isEmpty)
+    }
+
+    @Test("a GB18030 roster (as Excel saves it in China) is detected and read")
+    func gb18030() throws {
+        let utf8 = Self.header + Self.row("H1", "P1") + Self.row("H1", "P2", "配偶", wage: "0")
+        let bytes = try #require(Self.iconv(utf8, to: "GB18030"))
+        #expect(bytes != Array(utf8.utf8))
+        let o = try Self.screen(bytes)
+        let s = try #require(o.summary)
+        #expect(s.encoding == "gb18030")
+        #expect(s.persons == 2 && s.rejectedRows == 0)
+        #expect(o.output.contains("H1,H1,dibao,eligible,1380.00"))
+    }
+
+    @Test("a UTF-8 roster with a BOM reads its first header")
+    func bom() throws {
+        let o = try Self.screen([0xEF, 0xBB, 0xBF] + Array((Self.header + Self.row("H1", "P1")).utf8))
+        #expect(o.summary?.persons == 1)
+    }
+
+    @Test("政策找人: eligible but not receiving, receiving but not eligible")
+    func outreach() throws {
+        let o = try Self.screen(Self.header + Self.row("H1", "P1", wage: "100", receiving: "无") + Self.row("H2", "P2", wage: "5000", receiving: "dibao"))
+        let dibao = try #require(o.summary?.policies.first { $0.policy == "dibao" })
+        #expect(dibao.eligibleNotReceiving == ["H1"])
+        #expect(dibao.receivingNotEligible == ["H2"])
+    }
+
+    static func iconv(_ text: String, to encoding: String) -> [UInt8]? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+        process.arguments = ["-f", "UTF-8", "-t", encoding]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        guard (try? process.run()) != nil else { return nil }
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? Array(data) : nil
+    }
+}
