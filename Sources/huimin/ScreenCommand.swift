@@ -53,6 +53,9 @@ struct Screen: ParsableCommand {
     @Option(name: .long, help: "Only this policy (repeatable).")
     var policy: [String] = []
 
+    @Option(name: .long, help: "Workers screening side by side (default: every core).")
+    var jobs: Int?
+
     @Flag(name: .long, help: "Show a progress bar on stderr even when it is not a terminal.")
     var progress = false
 
@@ -64,6 +67,10 @@ struct Screen: ParsableCommand {
         job.summaryPath = summary
         job.encoding = encoding
         job.bom = bom
+        if let jobs {
+            guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
+            job.jobs = jobs
+        }
         job.options.format = format
         job.options.layout = layout
         job.options.explain = explain

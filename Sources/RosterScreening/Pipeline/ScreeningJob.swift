@@ -17,6 +17,10 @@ public struct ScreeningJob {
     public var bom = false
     public var options = ScreeningOptions()
     public var progress: ((Int, Int, Int?) -> Void)?
+    /// Workers screening households side by side (default: every core).
+    public var jobs = ParallelScreening.cores
+    /// Households per batch handed to the workers.
+    public var batchSize = 2048
 
     public init(roster: String) { self.roster = roster }
 
@@ -67,12 +71,27 @@ public struct ScreeningJob {
         let reader = RosterReader(path: roster, encoding: encoding)
         let size = reader.size
 
+        // Households wait in a batch that the workers screen side by side; results are
+        // written in input order, so memory is bounded by the batch whatever the roster's size.
+        var pending: [HouseholdRecord] = []
+        pending.reserveCapacity(batchSize)
+        func screenPending() {
+            guard !pending.isEmpty else { return }
+            let parts = ParallelScreening.screen(pending, with: screener, jobs: jobs, template: ScreeningSummary(rules: rules, date: date))
+            for part in parts {
+                buffer += part.bytes
+                summary.merge(part.summary)
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+
         func handle(_ items: [HouseholdAssembler.Assembled]) {
             for item in items {
                 switch item {
                 case .household(let record, let rows):
                     summary.rows += rows.count
-                    screener.screen(record, into: &buffer, summary: &summary)
+                    pending.append(record)
+                    if pending.count >= batchSize { screenPending() }
                 case .rejected(let rejects, let rows):
                     summary.rows += rows.count
                     summary.rejectedRows += rows.count
@@ -108,6 +127,7 @@ public struct ScreeningJob {
         }
         if case .success(let used) = result { summary.encoding = used.rawValue }
         if var a = assembler { handle(a.finish()) }
+        screenPending()
         if let writeError { out.discard(); rej.discard(); return .failure(.write(writeError)) }
         if rej.temporary != nil { rejectHeader() }
         guard out.write(&buffer), rej.write(&rejectBuffer), out.commit(), rej.commit() else {

@@ -1,0 +1,58 @@
+import Dispatch
+import DecisionEngine
+import RuleCompiler
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Splits a batch of households among workers; each returns its bytes and its part of the
+/// summary, and the parts come back in input order.
+public enum ParallelScreening {
+    public struct Part: Sendable {
+        public var bytes: [UInt8]
+        public var summary: ScreeningSummary
+    }
+
+    public static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    public static func screen(_ households: [HouseholdRecord], with screener: HouseholdScreener, jobs: Int, template: ScreeningSummary) -> [Part] {
+        let workers = max(1, min(jobs, households.count))
+        if workers == 1 {
+            var part = Part(bytes: [], summary: template)
+            for h in households { screener.screen(h, into: &part.bytes, summary: &part.summary) }
+            return [part]
+        }
+        let slice = (households.count + workers - 1) / workers
+        let results = PartBox(count: workers, template: template)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var part = Part(bytes: [], summary: template)
+            part.bytes.reserveCapacity(slice * 256)
+            let start = w * slice, end = min(households.count, start + slice)
+            if start < end {
+                for i in start..<end { screener.screen(households[i], into: &part.bytes, summary: &part.summary) }
+            }
+            results.set(w, part)
+        }
+        return results.parts
+    }
+}
+
+/// One slot a worker, each written by exactly one worker before the batch ends. The slots live
+/// in memory allocated once, so workers never touch a shared array's bookkeeping.
+private final class PartBox: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<ParallelScreening.Part>
+
+    init(count: Int, template: ScreeningSummary) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: ParallelScreening.Part(bytes: [], summary: template))
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func set(_ i: Int, _ part: ParallelScreening.Part) { slots[i] = part }
+    var parts: [ParallelScreening.Part] { Array(slots) }
+}
