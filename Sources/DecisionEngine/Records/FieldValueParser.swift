@@ -12,12 +12,13 @@ public struct FieldValueError: Error, Sendable {
 public enum FieldValueParser {
     public static func parse(_ raw: String, as field: FieldSpec) -> Result<Value, FieldValueError> {
         let text = raw.trimmingSpaces
-        let shown = field.sensitive ? "" : "`\(text)`"
+        // Built only for a message: this runs for every cell of a roster.
+        var shown: String { field.sensitive ? "" : "`\(text)`" }
         switch field.kind {
         case .bool:
-            switch text.lowercased() {
-            case "true", "yes", "y", "1", "是", "有", "t": return .success(.bool(true))
-            case "false", "no", "n", "0", "否", "无", "没有", "f": return .success(.bool(false))
+            switch text {
+            case "是", "1", "true", "TRUE", "True", "yes", "Yes", "YES", "y", "Y", "有", "t", "T": return .success(.bool(true))
+            case "否", "0", "false", "FALSE", "False", "no", "No", "NO", "n", "N", "无", "没有", "f", "F": return .success(.bool(false))
             default: return .failure(FieldValueError(message: "\(shown)不是“是/否”", help: "填 是 或 否（true/false）"))
             }
         case .int:
@@ -28,6 +29,7 @@ public enum FieldValueParser {
             guard let f = Fixed(parsing: text) else { return .failure(FieldValueError(message: "\(shown)不是数字", help: nil)) }
             return .success(.fixed(f))
         case .money:
+            if let f = Fixed(parsing: text), f.raw >= 0, f.raw % 10_000 == 0 { return .success(.fixed(f)) }
             return money(text, shown).map { .fixed($0) }
         case .date:
             guard let d = Day(parsing: text) else {
@@ -47,6 +49,7 @@ public enum FieldValueParser {
             case .failure(let e): return .failure(FieldValueError(message: e.description, help: nil))
             }
         case .enumeration(let e):
+            if let o = e.ordinal(of: text) { return .success(.enumeration(o)) }
             return enumValue(text, e, shown).map { .enumeration($0) }
         case .enumList(let e):
             var bits: UInt64 = 0

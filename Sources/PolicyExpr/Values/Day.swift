@@ -14,6 +14,17 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses `YYYY-MM-DD` (also `YYYY/MM/DD`, `YYYYMMDD`, `YYYY年M月D日`).
     public init?(parsing text: some StringProtocol) {
+        // The common form, YYYY-MM-DD, without building strings.
+        var u = Array(text.utf8)
+        if u.count == 10, u[4] == 45, u[7] == 45 {
+            func d(_ i: Int) -> Int? { u[i] >= 48 && u[i] <= 57 ? Int(u[i] - 48) : nil }
+            if let y1 = d(0), let y2 = d(1), let y3 = d(2), let y4 = d(3), let m1 = d(5), let m2 = d(6), let d1 = d(8), let d2 = d(9) {
+                guard let day = Day(year: y1 * 1000 + y2 * 100 + y3 * 10 + y4, month: m1 * 10 + m2, day: d1 * 10 + d2) else { return nil }
+                self = day
+                return
+            }
+        }
+        u.removeAll()
         let s = String(text).trimmingSpaces
         var parts: [Int] = []
         if s.utf8.count == 8, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(s) {
@@ -119,6 +130,11 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 extension String {
     /// Without leading and trailing spaces, tabs and line breaks (no Foundation needed).
     public var trimmingSpaces: String {
+        // Fast path: nothing to trim (no ASCII space and no ideographic space U+3000 at either end).
+        if let first = utf8.first, let last = utf8.last, first > 32, last > 32, first != 0xE3, !utf8.reversed().starts(with: [0x80, 0x80, 0xE3]) {
+            return self
+        }
+        if isEmpty { return self }
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{3000}" }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = lastIndex(where: { !isSpace($0) })!

@@ -4,19 +4,22 @@ public final class EnumType: Sendable {
     public let values: [String]
     public let labels: [String]
     public let aliases: [[String]]
+    /// Every spelling (value, label, alias) to its ordinal; the first declared wins.
+    private let lookup: [String: Int]
 
     public init(name: String, values: [String], labels: [String], aliases: [[String]] = []) {
         self.name = name
         self.values = values
         self.labels = labels
         self.aliases = aliases.count == values.count ? aliases : Array(repeating: [], count: values.count)
+        var lookup: [String: Int] = [:]
+        for (i, v) in values.enumerated() where lookup[v] == nil { lookup[v] = i }
+        for (i, l) in labels.enumerated() where lookup[l] == nil { lookup[l] = i }
+        for (i, list) in self.aliases.enumerated() { for a in list where lookup[a] == nil { lookup[a] = i } }
+        self.lookup = lookup
     }
 
-    public func ordinal(of value: String) -> Int? {
-        if let i = values.firstIndex(of: value) { return i }
-        if let i = labels.firstIndex(of: value) { return i }
-        return aliases.firstIndex { $0.contains(value) }
-    }
+    public func ordinal(of value: String) -> Int? { lookup[value] }
 
     public func label(_ ordinal: Int) -> String {
         ordinal < labels.count ? labels[ordinal] : values[ordinal]

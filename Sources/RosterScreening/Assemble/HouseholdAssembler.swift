@@ -12,39 +12,66 @@ public struct Reject: Sendable {
     public let reason: String
 }
 
-/// Groups roster rows into households and checks them against the schema. Rows of a household
-/// must be contiguous; a household with any bad row is rejected whole, every row accounted for.
-public struct HouseholdAssembler {
-    public let schema: Schema
-    public let columns: RosterColumns
-    public let source: String
+/// The rows of one household as read, before any value is parsed; or the reason its rows
+/// cannot be a household (split apart, no id).
+public struct RawHousehold: Sendable {
+    public let id: String
+    public let rows: [(line: Int, fields: [String])]
+    public let rejects: [Reject]
+}
 
+/// Groups consecutive roster rows by household id. This is the only sequential step: rows of a
+/// household must be contiguous, and one seen again later is rejected, not guessed at.
+public struct HouseholdGrouper {
+    public let columns: RosterColumns
     var rows: [(line: Int, fields: [String])] = []
     var currentID: String?
     /// Households already finished, by a 64-bit hash of their id, to catch split households.
     var finished = Set<UInt64>()
 
-    public init(schema: Schema, columns: RosterColumns, source: String) {
-        self.schema = schema
-        self.columns = columns
-        self.source = source
-    }
+    public init(columns: RosterColumns) { self.columns = columns }
 
     /// Adds a row; returns the previous household when this row starts a new one.
-    public mutating func add(_ record: CSVRecord) -> [Assembled] {
+    public mutating func add(_ record: CSVRecord) -> RawHousehold? {
         let id = record.fields.count > columns.householdIDColumn ? record.fields[columns.householdIDColumn].trimmingSpaces : ""
-        var out: [Assembled] = []
-        if id != currentID, !rows.isEmpty {
-            out.append(flush())
-        }
+        var out: RawHousehold?
+        if id != currentID, !rows.isEmpty { out = flush() }
         currentID = id
         rows.append((record.line, record.fields))
         return out
     }
 
     /// The last household, at the end of the input.
-    public mutating func finish() -> [Assembled] {
-        rows.isEmpty ? [] : [flush()]
+    public mutating func finish() -> RawHousehold? { rows.isEmpty ? nil : flush() }
+
+    mutating func flush() -> RawHousehold {
+        let group = rows
+        rows.removeAll(keepingCapacity: true)
+        let id = currentID ?? ""
+        let column = columns.names[columns.householdIDColumn]
+        if id.isEmpty {
+            return RawHousehold(id: id, rows: group, rejects: group.map { Reject(row: $0.line, household: id, field: column, reason: "户编号为空") })
+        }
+        if !finished.insert(HouseholdAssembler.hash(id)).inserted {
+            return RawHousehold(id: id, rows: group, rejects: group.map {
+                Reject(row: $0.line, household: id, field: column, reason: "同一户的行不相邻：户 \(id) 在前面已经出现过，请按户编号排序后再导入")
+            })
+        }
+        return RawHousehold(id: id, rows: group, rejects: [])
+    }
+}
+
+/// Turns a household's rows into a typed record checked against the schema. Pure, so workers
+/// run it side by side; a household with any bad row is rejected whole, every row accounted for.
+public struct HouseholdAssembler: Sendable {
+    public let schema: Schema
+    public let columns: RosterColumns
+    public let source: String
+
+    public init(schema: Schema, columns: RosterColumns, source: String) {
+        self.schema = schema
+        self.columns = columns
+        self.source = source
     }
 
     /// A household, or its rows' rejects; `rows` counts the input rows either way.
@@ -53,23 +80,14 @@ public struct HouseholdAssembler {
         case rejected([Reject], rows: [Int])
     }
 
-    mutating func flush() -> Assembled {
-        let group = rows
-        rows.removeAll(keepingCapacity: true)
-        let id = currentID ?? ""
+    public func assemble(_ raw: RawHousehold) -> Assembled {
+        let group = raw.rows
+        let id = raw.id
         let lines = group.map(\.line)
+        if !raw.rejects.isEmpty { return .rejected(raw.rejects, rows: lines) }
         var rejects: [Reject] = []
         func reject(_ line: Int, _ field: String, _ reason: String) {
             rejects.append(Reject(row: line, household: id, field: field, reason: reason))
-        }
-        if id.isEmpty {
-            for l in lines { reject(l, columns.names[columns.householdIDColumn], "户编号为空") }
-            return .rejected(rejects, rows: lines)
-        }
-        let key = Self.hash(id)
-        if !finished.insert(key).inserted {
-            for l in lines { reject(l, columns.names[columns.householdIDColumn], "同一户的行不相邻：户 \(id) 在前面已经出现过，请按户编号排序后再导入") }
-            return .rejected(rejects, rows: lines)
         }
         if group.count > HouseholdRecord.maxMembers {
             for l in lines { reject(l, "members", "一户最多\(HouseholdRecord.maxMembers)人，这一户有\(group.count)行") }

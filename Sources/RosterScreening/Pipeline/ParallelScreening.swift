@@ -11,16 +11,30 @@ import Glibc
 public enum ParallelScreening {
     public struct Part: Sendable {
         public var bytes: [UInt8]
+        public var rejects: [Reject] = []
         public var summary: ScreeningSummary
     }
 
     public static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-    public static func screen(_ households: [HouseholdRecord], with screener: HouseholdScreener, jobs: Int, template: ScreeningSummary) -> [Part] {
+    /// Assembles and screens one household into a part: its output, or its rejects.
+    static func process(_ raw: RawHousehold, _ assembler: HouseholdAssembler, _ screener: HouseholdScreener, into part: inout Part) {
+        part.summary.rows += raw.rows.count
+        switch assembler.assemble(raw) {
+        case .household(let record, _):
+            screener.screen(record, into: &part.bytes, summary: &part.summary)
+        case .rejected(let rejects, let rows):
+            part.summary.rejectedRows += rows.count
+            part.summary.rejectedHouseholds += 1
+            part.rejects += rejects
+        }
+    }
+
+    public static func screen(_ households: [RawHousehold], assembler: HouseholdAssembler, with screener: HouseholdScreener, jobs: Int, template: ScreeningSummary) -> [Part] {
         let workers = max(1, min(jobs, households.count))
         if workers == 1 {
             var part = Part(bytes: [], summary: template)
-            for h in households { screener.screen(h, into: &part.bytes, summary: &part.summary) }
+            for h in households { process(h, assembler, screener, into: &part) }
             return [part]
         }
         let slice = (households.count + workers - 1) / workers
@@ -30,7 +44,7 @@ public enum ParallelScreening {
             part.bytes.reserveCapacity(slice * 256)
             let start = w * slice, end = min(households.count, start + slice)
             if start < end {
-                for i in start..<end { screener.screen(households[i], into: &part.bytes, summary: &part.summary) }
+                for i in start..<end { process(households[i], assembler, screener, into: &part) }
             }
             results.set(w, part)
         }

@@ -65,50 +65,47 @@ public struct ScreeningJob {
             if bom, rej.temporary != nil { rejectBuffer += [0xEF, 0xBB, 0xBF] }
             CSVWriter.appendRow(["row", "household_id", "field", "reason"], to: &rejectBuffer)
         }
+        var grouper: HouseholdGrouper?
         var assembler: HouseholdAssembler?
         var headerError: String?
         var writeError: String?
         let reader = RosterReader(path: roster, encoding: encoding)
         let size = reader.size
 
-        // Households wait in a batch that the workers screen side by side; results are
-        // written in input order, so memory is bounded by the batch whatever the roster's size.
-        var pending: [HouseholdRecord] = []
+        // Households wait in a batch that the workers assemble and screen side by side; results
+        // are written in input order, so memory is bounded by the batch whatever the roster's size.
+        var pending: [RawHousehold] = []
         pending.reserveCapacity(batchSize)
         func screenPending() {
-            guard !pending.isEmpty else { return }
-            let parts = ParallelScreening.screen(pending, with: screener, jobs: jobs, template: ScreeningSummary(rules: rules, date: date))
+            guard !pending.isEmpty, let assembler else { return }
+            let parts = ParallelScreening.screen(pending, assembler: assembler, with: screener, jobs: jobs, template: ScreeningSummary(rules: rules, date: date))
             for part in parts {
                 buffer += part.bytes
+                if !part.rejects.isEmpty {
+                    rejectHeader()
+                    for r in part.rejects { CSVWriter.appendRow([String(r.row), r.household, r.field, r.reason], to: &rejectBuffer) }
+                }
                 summary.merge(part.summary)
             }
             pending.removeAll(keepingCapacity: true)
+            if buffer.count > 1 << 20, !out.write(&buffer) { writeError = "cannot write \(output ?? "stdout")" }
+            if rejectBuffer.count > 1 << 16, !rej.write(&rejectBuffer) { writeError = "cannot write \(rejects ?? "the rejects")" }
         }
 
-        func handle(_ items: [HouseholdAssembler.Assembled]) {
-            for item in items {
-                switch item {
-                case .household(let record, let rows):
-                    summary.rows += rows.count
-                    pending.append(record)
-                    if pending.count >= batchSize { screenPending() }
-                case .rejected(let rejects, let rows):
-                    summary.rows += rows.count
-                    summary.rejectedRows += rows.count
-                    summary.rejectedHouseholds += 1
-                    rejectHeader()
-                    for r in rejects { CSVWriter.appendRow([String(r.row), r.household, r.field, r.reason], to: &rejectBuffer) }
-                }
-            }
-            if buffer.count > 1 << 20 { if !out.write(&buffer) { writeError = "cannot write \(output ?? "stdout")" } }
-            if rejectBuffer.count > 1 << 16 { if !rej.write(&rejectBuffer) { writeError = "cannot write \(rejects ?? "the rejects")" } }
+        func handle(_ raw: RawHousehold?) {
+            guard let raw else { return }
+            pending.append(raw)
+            if pending.count >= batchSize { screenPending() }
         }
 
-        let result = reader.read(progress: { bytes in progress?(bytes, summary.rows, size) }) { record in
+        var rowsRead = 0
+        let result = reader.read(progress: { bytes in progress?(bytes, rowsRead, size) }) { record in
             guard headerError == nil, writeError == nil else { return }
-            if assembler == nil {
+            if grouper == nil {
                 switch RosterColumns.resolve(record.fields, schema: rules.schema) {
-                case .success(let columns): assembler = HouseholdAssembler(schema: rules.schema, columns: columns, source: roster)
+                case .success(let columns):
+                    grouper = HouseholdGrouper(columns: columns)
+                    assembler = HouseholdAssembler(schema: rules.schema, columns: columns, source: roster)
                 case .failure(.noHouseholdID(let s)):
                     headerError = "the header has no household id column (household_id or 户编号)" + (s.map { "; did you mean `\($0)`?" } ?? "")
                 case .failure(.duplicate(let names)):
@@ -116,7 +113,8 @@ public struct ScreeningJob {
                 }
                 return
             }
-            handle(assembler!.add(record))
+            rowsRead += 1
+            handle(grouper!.add(record))
         }
         if let headerError { out.discard(); rej.discard(); return .failure(.header(headerError)) }
         if case .failure(let e) = result {
@@ -126,7 +124,7 @@ public struct ScreeningJob {
             return .failure(.read(e))
         }
         if case .success(let used) = result { summary.encoding = used.rawValue }
-        if var a = assembler { handle(a.finish()) }
+        if var g = grouper { handle(g.finish()) }
         screenPending()
         if let writeError { out.discard(); rej.discard(); return .failure(.write(writeError)) }
         if rej.temporary != nil { rejectHeader() }
