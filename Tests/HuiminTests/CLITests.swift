@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 
@@ -130,5 +133,55 @@ struct CLITests {
         #expect(failed.stdout.contains("── explanation ──"))
         #expect(failed.stdout.contains("将于2024年3月5日年满80周岁"))
         #expect(failed.stdout.hasSuffix("0 passed, 1 failed\n"))
+    }
+}
+
+@Suite("huimin screen through the binary", .serialized)
+struct ScreenCLITests {
+    @Test("an output interrupted half way leaves neither the file nor a partial one")
+    func interrupted() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-int-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var roster = ScreeningTests.header
+        for i in 0..<60_000 { roster += ScreeningTests.row("H\(i)", "P\(i)") }
+        let path = dir.appendingPathComponent("big.csv").path
+        try roster.write(toFile: path, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out.csv").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(CLITests.binary))
+        process.arguments = ["screen", path, "--on", "2023-12-01", "--out", out, "--jobs", "1"]
+        process.currentDirectoryURL = URL(fileURLWithPath: Repo.root)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the partial output exists, then interrupt.
+        var partial: String?
+        for _ in 0..<400 where partial == nil {
+            usleep(10_000)
+            partial = try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("out.csv.partial") }
+        }
+        #expect(partial != nil, "the run finished before it could be interrupted")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("out") }
+        #expect(left == [], "left behind: \(left)")
+    }
+
+    @Test("screen writes results, rejects beside them and a JSON summary; exit 0")
+    func files() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-scr-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLITests.run(["screen", "examples/rosters/wuhan-sample.csv", "--on", "2023-12-01", "--out", dir.path + "/out.csv", "--summary", dir.path + "/summary.json", "--bom"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("共7行：3户5人已判断，2行（1户）未能处理，核对无误"))
+        let out = try Data(contentsOf: dir.appendingPathComponent("out.csv"))
+        #expect(Array(out.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let rejects = try String(contentsOfFile: dir.path + "/out.rejects.csv", encoding: .utf8)
+        #expect(rejects.contains("7,H003,出生日期"))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any])
+        #expect(summary["reconciled"] as? Bool == true)
+        #expect(summary["rows"] as? Int == 7)
     }
 }

@@ -151,8 +151,12 @@ final class OutputFile {
         self.path = path
         if let path {
             let temp = path + ".partial-\(getpid())"
+            InterruptCleanup.register(temp)  // before the file exists, so no interrupt can leave it behind
             let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard fd >= 0 else { throw OpenError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                InterruptCleanup.unregister(temp)
+                throw OpenError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
             self.fd = fd
             temporary = temp
         } else {
@@ -175,6 +179,7 @@ final class OutputFile {
 
     func commit() -> Bool {
         guard let path, let temporary else { return true }
+        defer { InterruptCleanup.unregister(temporary) }
         guard close(fd) == 0 else { return false }
         return rename(temporary, path) == 0
     }
@@ -183,5 +188,6 @@ final class OutputFile {
         guard let temporary else { return }
         close(fd)
         unlink(temporary)
+        InterruptCleanup.unregister(temporary)
     }
 }
