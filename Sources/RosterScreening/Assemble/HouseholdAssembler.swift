@@ -52,7 +52,8 @@ public struct HouseholdGrouper {
         if id.isEmpty {
             return RawHousehold(id: id, rows: group, rejects: group.map { Reject(row: $0.line, household: id, field: column, reason: "户编号为空") })
         }
-        if !finished.insert(HouseholdAssembler.hash(id)).inserted {
+        // A 64-bit hash of the id tells households apart without keeping every id in memory.
+        if !finished.insert(FNV1a.hash(id)).inserted {
             return RawHousehold(id: id, rows: group, rejects: group.map {
                 Reject(row: $0.line, household: id, field: column, reason: "同一户的行不相邻：户 \(id) 在前面已经出现过，请按户编号排序后再导入")
             })
@@ -112,14 +113,7 @@ public struct HouseholdAssembler: Sendable {
                     case .failure(let e): reject(line, columns.names[c], e.message + (e.help.map { "（\($0)）" } ?? ""))
                     }
                 case .personKind(let f, let k):
-                    switch FieldValueParser.money(cell, "`\(cell)`") {
-                    case .success(let amount):
-                        if member.kinds[f] == nil, case .moneyByKind(let kinds, _) = schema.person[f].kind {
-                            member.kinds[f] = Array(repeating: .zero, count: kinds.count)
-                        }
-                        member.kinds[f]![k] = amount
-                    case .failure(let e): reject(line, columns.names[c], e.message)
-                    }
+                    if let e = Self.setKind(cell, &member.kinds, f, k, schema.person) { reject(line, columns.names[c], e) }
                 case .householdField(let i):
                     switch FieldValueParser.parse(cell, as: schema.household[i]) {
                     case .success(let v):
@@ -132,14 +126,7 @@ public struct HouseholdAssembler: Sendable {
                     case .failure(let e): reject(line, columns.names[c], e.message + (e.help.map { "（\($0)）" } ?? ""))
                     }
                 case .householdKind(let f, let k):
-                    switch FieldValueParser.money(cell, "`\(cell)`") {
-                    case .success(let amount):
-                        if record.kinds[f] == nil, case .moneyByKind(let kinds, _) = schema.household[f].kind {
-                            record.kinds[f] = Array(repeating: .zero, count: kinds.count)
-                        }
-                        record.kinds[f]![k] = amount
-                    case .failure(let e): reject(line, columns.names[c], e.message)
-                    }
+                    if let e = Self.setKind(cell, &record.kinds, f, k, schema.household) { reject(line, columns.names[c], e) }
                 }
             }
             for issue in RecordCompletion.complete(&member, schema: schema) { reject(line, issue.field, issue.message) }
@@ -156,6 +143,20 @@ public struct HouseholdAssembler: Sendable {
         return .household(record, rows: lines)
     }
 
+    /// Sets one kind of a by-kind money field (a present field lists every kind; the others are zero).
+    /// Returns the reason when the cell is not an amount.
+    static func setKind(_ cell: String, _ kinds: inout [[Fixed]?], _ field: Int, _ kind: Int, _ fields: [FieldSpec]) -> String? {
+        switch FieldValueParser.money(cell, "`\(cell)`") {
+        case .success(let amount):
+            if kinds[field] == nil, case .moneyByKind(let names, _) = fields[field].kind {
+                kinds[field] = Array(repeating: .zero, count: names.count)
+            }
+            kinds[field]![kind] = amount
+            return nil
+        case .failure(let e): return e.message
+        }
+    }
+
     /// Every row of a rejected household is accounted for: rows without a fault of their own
     /// are rejected with their household, naming the row that was at fault.
     static func wholeHousehold(_ rejects: [Reject], _ lines: [Int], _ id: String) -> [Reject] {
@@ -166,12 +167,5 @@ public struct HouseholdAssembler: Sendable {
             all.append(Reject(row: l, household: id, field: "", reason: "同户第\(first)行有错误，整户未处理"))
         }
         return all.sorted { ($0.row, $0.field) < ($1.row, $1.field) }
-    }
-
-    /// FNV-1a of the id: enough to tell households apart without keeping every id in memory.
-    static func hash(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
     }
 }

@@ -166,19 +166,3 @@ func monotonicMicros() -> Int {
     return t.tv_sec * 1_000_000 + t.tv_nsec / 1000
 }
 
-/// FNV-1a, 64 bits: a stable fingerprint of the rule files.
-struct FNV1a {
-    var value: UInt64 = 0xcbf2_9ce4_8422_2325
-    mutating func add(_ bytes: [UInt8]) {
-        for b in bytes {
-            value ^= UInt64(b)
-            value = value &* 0x100_0000_01b3
-        }
-        value ^= 0xff
-        value = value &* 0x100_0000_01b3
-    }
-    var hex: String {
-        let s = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
-}
