@@ -14,13 +14,9 @@ struct Check: ParsableCommand {
     @Argument(help: "The household: a YAML or JSON file.")
     var household: String
 
-    @Option(name: .long, help: "The evaluation date, YYYY-MM-DD (default: today).")
-    var on: DateOption?
+    @OptionGroup var evaluation: EvaluationOptions
 
     @OptionGroup var rulesOptions: RulesOptions
-
-    @Option(name: .long, help: "Only this policy (repeatable).")
-    var policy: [String] = []
 
     @Option(name: .long, help: "text or json.")
     var format: OutputFormat = .text
@@ -33,10 +29,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let rules = try rulesOptions.load()
-        for id in policy where rules.policy(id) == nil {
-            let s = Suggestion.closest(to: id, among: rules.policies.map(\.id))
-            throw ValidationError("no policy is named `\(id)`" + (s.map { "; did you mean `\($0)`?" } ?? ""))
-        }
+        let policies = try evaluation.policies(in: rules)
         let file: SourceFile
         switch SourceFile.load(path: household) {
         case .success(let f): file = f
@@ -50,7 +43,7 @@ struct Check: ParsableCommand {
             throw ExitCode(1)
         }
         let report = CheckReport.make(
-            rules: rules, record: record, on: on?.day ?? DateOption.today, policies: policy.isEmpty ? nil : Set(policy), revealNames: reveal)
+            rules: rules, record: record, on: evaluation.day, policies: policies, revealNames: reveal)
         switch format {
         case .json: Output.stdout(report.json.serialized(pretty: true) + "\n")
         case .text: Output.stdout(report.text(full: explain == .full))

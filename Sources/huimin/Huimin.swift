@@ -56,6 +56,26 @@ struct RulesOptions: ParsableArguments {
     }
 }
 
+/// The date and the policies of an evaluation: `--on` and `--policy`, shared by check and screen.
+struct EvaluationOptions: ParsableArguments {
+    @Option(name: .long, help: "The evaluation date, YYYY-MM-DD (default: today).")
+    var on: DateOption?
+
+    @Option(name: .long, help: "Only this policy (repeatable).")
+    var policy: [String] = []
+
+    var day: Day { on?.day ?? DateOption.today }
+
+    /// The policies asked for (nil for all), each checked against the rules.
+    func policies(in rules: RuleSet) throws -> Set<String>? {
+        for id in policy where rules.policy(id) == nil {
+            let s = Suggestion.closest(to: id, among: rules.policies.map(\.id))
+            throw ValidationError("no policy is named `\(id)`" + (s.map { "; did you mean `\($0)`?" } ?? ""))
+        }
+        return policy.isEmpty ? nil : Set(policy)
+    }
+}
+
 /// Reads `--on` dates, defaulting to today on this machine's calendar.
 struct DateOption: ExpressibleByArgument {
     let day: Day

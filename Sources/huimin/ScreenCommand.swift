@@ -21,8 +21,7 @@ struct Screen: ParsableCommand {
     @Argument(help: "The roster: a CSV file (UTF-8, UTF-8 with BOM, or GB18030).")
     var roster: String
 
-    @Option(name: .long, help: "The evaluation date, YYYY-MM-DD (default: today).")
-    var on: DateOption?
+    @OptionGroup var evaluation: EvaluationOptions
 
     @OptionGroup var rulesOptions: RulesOptions
 
@@ -50,9 +49,6 @@ struct Screen: ParsableCommand {
     @Flag(name: .long, help: "Start CSV outputs with a byte-order mark, so Excel shows Chinese.")
     var bom = false
 
-    @Option(name: .long, help: "Only this policy (repeatable).")
-    var policy: [String] = []
-
     @Option(name: .long, help: "Workers screening side by side (default: every core).")
     var jobs: Int?
 
@@ -74,12 +70,12 @@ struct Screen: ParsableCommand {
         job.options.format = format
         job.options.layout = layout
         job.options.explain = explain
-        job.options.policies = policy.isEmpty ? nil : Set(policy)
+        job.options.policies = try evaluation.policies(in: rules)
         if progress || isatty(2) != 0 {
             let bar = ProgressBar()
             job.progress = { bytes, rows, size in bar.update(bytes: bytes, rows: rows, size: size) }
         }
-        switch job.run(rules: rules, date: on?.day ?? DateOption.today) {
+        switch job.run(rules: rules, date: evaluation.day) {
         case .failure(let e):
             Output.stderr("\nerror: \(roster): \(e.description)\n")
             throw ExitCode(1)
