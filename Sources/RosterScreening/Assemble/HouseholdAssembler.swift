@@ -18,6 +18,15 @@ public struct RawHousehold: Sendable {
     public let id: String
     public let rows: [(line: Int, fields: [String])]
     public let rejects: [Reject]
+    /// A JSONL roster's line: one household document (`rows` then holds its line number).
+    public var document: String?
+
+    public init(id: String, rows: [(line: Int, fields: [String])], rejects: [Reject], document: String? = nil) {
+        self.id = id
+        self.rows = rows
+        self.rejects = rejects
+        self.document = document
+    }
 }
 
 /// Groups consecutive roster rows by household id. This is the only sequential step: rows of a
@@ -66,10 +75,11 @@ public struct HouseholdGrouper {
 /// run it side by side; a household with any bad row is rejected whole, every row accounted for.
 public struct HouseholdAssembler: Sendable {
     public let schema: Schema
-    public let columns: RosterColumns
+    /// The CSV header; nil for a JSONL roster, whose lines are household documents.
+    public let columns: RosterColumns?
     public let source: String
 
-    public init(schema: Schema, columns: RosterColumns, source: String) {
+    public init(schema: Schema, columns: RosterColumns?, source: String) {
         self.schema = schema
         self.columns = columns
         self.source = source
@@ -86,6 +96,8 @@ public struct HouseholdAssembler: Sendable {
         let id = raw.id
         let lines = group.map(\.line)
         if !raw.rejects.isEmpty { return .rejected(raw.rejects, rows: lines) }
+        if let document = raw.document { return assembleDocument(document, line: lines.first ?? 0) }
+        guard let columns else { return .rejected([Reject(row: lines.first ?? 0, household: id, field: "", reason: "没有表头")], rows: lines) }
         var rejects: [Reject] = []
         func reject(_ line: Int, _ field: String, _ reason: String) {
             rejects.append(Reject(row: line, household: id, field: field, reason: reason))
@@ -141,6 +153,21 @@ public struct HouseholdAssembler: Sendable {
             return .rejected(Self.wholeHousehold(rejects, lines, id), rows: lines)
         }
         return .household(record, rows: lines)
+    }
+
+    /// A JSONL line: one household as a JSON document, read like `huimin check` reads one.
+    func assembleDocument(_ text: String, line: Int) -> Assembled {
+        let file = SourceFile(path: source, text: text)
+        let (record, problems) = HouseholdDecoder(schema: schema).decode(file: file)
+        if let record, problems.isEmpty { return .household(record, rows: [line]) }
+        let id = record?.id ?? ""
+        let rejects = problems.map { d -> Reject in
+            // Messages start with the field's path: "members[0].birth_date: …".
+            let parts = d.message.split(separator: ":", maxSplits: 1).map(String.init)
+            let field = parts.count == 2 && !parts[0].contains(" ") ? parts[0] : ""
+            return Reject(row: line, household: id, field: field, reason: parts.count == 2 && !field.isEmpty ? parts[1].trimmingSpaces : d.message)
+        }
+        return .rejected(rejects.isEmpty ? [Reject(row: line, household: id, field: "", reason: "这一行不是一户的JSON")] : rejects, rows: [line])
     }
 
     /// Sets one kind of a by-kind money field (a present field lists every kind; the others are zero).

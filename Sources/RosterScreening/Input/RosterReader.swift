@@ -34,6 +34,39 @@ public struct RosterReader {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
     }
 
+    /// Calls `line` for each non-empty line (UTF-8, for JSONL), with its 1-based number.
+    public func readLines(progress: (Int) -> Void = { _ in }, _ line: (Int, String) -> Void) -> Result<RosterEncoding, ReadError> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+        var current: [UInt8] = []
+        var number = 1, total = 0
+        func emit() {
+            if current.last == 13 { current.removeLast() }
+            if current.starts(with: [0xEF, 0xBB, 0xBF]) { current.removeFirst(3) }
+            if current.contains(where: { $0 != 32 && $0 != 9 }) { line(number, String(decoding: current, as: UTF8.self)) }
+            current.removeAll(keepingCapacity: true)
+        }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
+            if n == 0 { break }
+            total += n
+            for b in buffer[0..<n] {
+                if b == 10 {
+                    emit()
+                    number += 1
+                } else {
+                    current.append(b)
+                }
+            }
+            progress(total)
+        }
+        if !current.isEmpty { emit() }
+        return .success(.utf8)
+    }
+
     /// Calls `record` for each record in order and `progress` with the bytes read so far.
     /// The encoding actually used is returned; a parse error ends the read after the records before it.
     @discardableResult

@@ -24,6 +24,8 @@ public struct ScreeningSummary: Sendable {
     public var date: Day
     public var rulesHash: String
     public var encoding = "utf8"
+    /// True for a JSONL roster, where each input line is a household rather than a person.
+    public var linesAreHouseholds = false
 
     public init(rules: RuleSet, date: Day) {
         policies = rules.policies.map { PolicyTally(policy: $0.id, title: $0.title) }
@@ -32,7 +34,9 @@ public struct ScreeningSummary: Sendable {
     }
 
     /// Every input row is in the output or the rejects.
-    public var reconciles: Bool { rows == persons + rejectedRows }
+    public var reconciles: Bool {
+        linesAreHouseholds ? rows == households + rejectedHouseholds : rows == persons + rejectedRows
+    }
 
     public mutating func merge(_ other: ScreeningSummary) {
         rows += other.rows

@@ -99,7 +99,15 @@ public struct ScreeningJob {
         }
 
         var rowsRead = 0
-        let result = reader.read(progress: { bytes in progress?(bytes, rowsRead, size) }) { record in
+        let isJSONL = roster.hasSuffix(".jsonl") || roster.hasSuffix(".ndjson")
+        if isJSONL { assembler = HouseholdAssembler(schema: rules.schema, columns: nil, source: roster) }
+        let result = isJSONL
+            ? reader.readLines(progress: { bytes in progress?(bytes, rowsRead, size) }) { line, text in
+                guard writeError == nil else { return }
+                rowsRead += 1
+                handle(RawHousehold(id: "", rows: [(line, [])], rejects: [], document: text))
+            }
+            : reader.read(progress: { bytes in progress?(bytes, rowsRead, size) }) { record in
             guard headerError == nil, writeError == nil else { return }
             if grouper == nil {
                 switch RosterColumns.resolve(record.fields, schema: rules.schema) {
@@ -125,6 +133,7 @@ public struct ScreeningJob {
         }
         if case .success(let used) = result { summary.encoding = used.rawValue }
         if var g = grouper { handle(g.finish()) }
+        if isJSONL { summary.linesAreHouseholds = true }
         screenPending()
         if let writeError { out.discard(); rej.discard(); return .failure(.write(writeError)) }
         if rej.temporary != nil { rejectHeader() }
