@@ -16,12 +16,17 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "SourceDiagnostics"),
         .target(name: "YAMLSource", dependencies: ["CLibYAML", "SourceDiagnostics"]),
         .target(name: "PolicyExpr", dependencies: ["SourceDiagnostics"]),
         .target(name: "RuleCompiler", dependencies: ["YAMLSource", "PolicyExpr", "SourceDiagnostics"]),
         .target(name: "DecisionEngine", dependencies: ["RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics"]),
-        .target(name: "RosterScreening", dependencies: ["DecisionEngine", "RuleCompiler", "PolicyExpr", "SourceDiagnostics"]),
+        .target(name: "RosterScreening", dependencies: ["CZlib", "DecisionEngine", "RuleCompiler", "PolicyExpr", "SourceDiagnostics"]),
         .executableTarget(
             name: "huimin",
             dependencies: [

@@ -18,7 +18,7 @@ struct Screen: ParsableCommand {
             labels or aliases. Every input row ends in the output or in the rejects.
             """)
 
-    @Argument(help: "The roster: a CSV file (UTF-8, UTF-8 with BOM, or GB18030).")
+    @Argument(help: "The roster: CSV (UTF-8, UTF-8 with BOM, or GB18030), .xlsx, or .jsonl.")
     var roster: String
 
     @OptionGroup var evaluation: EvaluationOptions
@@ -43,6 +43,9 @@ struct Screen: ParsableCommand {
     @Option(name: .long, help: "Where to write the summary as JSON.")
     var summary: String?
 
+    @Option(name: .long, help: "For an .xlsx roster: the sheet to read (default: the first).")
+    var sheet: String?
+
     @Option(name: .long, help: "auto, utf8 or gb18030.")
     var encoding: RosterEncoding = .auto
 
@@ -62,6 +65,7 @@ struct Screen: ParsableCommand {
         job.rejects = rejects
         job.summaryPath = summary
         job.encoding = encoding
+        job.sheet = sheet
         job.bom = bom
         if let jobs {
             guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }

@@ -146,3 +146,34 @@ extension ScreeningTests {
         #expect(rejects.contains("2,,members[0].birth_date,"))
     }
 }
+
+extension ScreeningTests {
+    static func screenFile(_ path: String, sheet: String? = nil) throws -> (Result<ScreeningSummary, ScreeningJob.Failure>, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-xlsx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var job = ScreeningJob(roster: path)
+        job.output = dir.appendingPathComponent("out.csv").path
+        job.sheet = sheet
+        let result = job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!)
+        return (result, (try? String(contentsOfFile: job.output!, encoding: .utf8)) ?? "")
+    }
+
+    @Test("an .xlsx roster written by openpyxl: Chinese headers, date cells, the first sheet")
+    func xlsx() throws {
+        let (result, out) = try Self.screenFile(Repo.fixtures + "/rosters/openpyxl.xlsx")
+        let s = try result.get()
+        #expect(s.encoding == "xlsx" && s.rows == 3 && s.persons == 3 && s.reconciles)
+        #expect(out.contains("H1,H1,dibao,eligible,1380.00"))
+        #expect(out.contains("H2,P3,gaoling,eligible,100.00"))  // born 1943-12-01, a date cell
+    }
+
+    @Test("--sheet chooses a sheet; an unknown one is named with the sheets there are")
+    func xlsxSheets() throws {
+        let (ok, _) = try Self.screenFile(Repo.fixtures + "/rosters/openpyxl.xlsx", sheet: "花名册")
+        #expect((try? ok.get())?.persons == 3)
+        let (bad, _) = try Self.screenFile(Repo.fixtures + "/rosters/openpyxl.xlsx", sheet: "Sheet9")
+        guard case .failure(let e) = bad else { Issue.record("expected a failure"); return }
+        #expect(e.description.contains("花名册, 说明"))
+    }
+}

@@ -82,7 +82,7 @@ public struct ScreeningSummary: Sendable {
         var out = "\(date.chinese) · 共\(rows)行：\(households)户\(persons)人已判断，\(rejectedRows)行（\(rejectedHouseholds)户）未能处理"
         out += reconciles ? "，核对无误。\n" : "，行数不符！\n"
         let width = policies.map { DisplayWidth.of($0.title) }.max() ?? 8
-        for p in policies {
+        for p in policies where p.eligible + p.ineligible + p.undetermined > 0 {
             let pad = String(repeating: " ", count: max(0, width - DisplayWidth.of(p.title)))
             out += "  \(p.title)\(pad)  符合 \(p.eligible)  不符合 \(p.ineligible)  待核实 \(p.undetermined)  月合计 \(p.total.yuanString)"
             out += "  应享未享 \(p.eligibleNotReceiving.count)  享而不符 \(p.receivingNotEligible.count)\n"

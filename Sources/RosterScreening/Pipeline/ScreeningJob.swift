@@ -14,6 +14,8 @@ public struct ScreeningJob {
     public var rejects: String?
     public var summaryPath: String?
     public var encoding = RosterEncoding.auto
+    /// For an .xlsx roster: the sheet to read (default: the first).
+    public var sheet: String?
     public var bom = false
     public var options = ScreeningOptions()
     public var progress: ((Int, Int, Int?) -> Void)?
@@ -101,13 +103,7 @@ public struct ScreeningJob {
         var rowsRead = 0
         let isJSONL = roster.hasSuffix(".jsonl") || roster.hasSuffix(".ndjson")
         if isJSONL { assembler = HouseholdAssembler(schema: rules.schema, columns: nil, source: roster) }
-        let result = isJSONL
-            ? reader.readLines(progress: { bytes in progress?(bytes, rowsRead, size) }) { line, text in
-                guard writeError == nil else { return }
-                rowsRead += 1
-                handle(RawHousehold(id: "", rows: [(line, [])], rejects: [], document: text))
-            }
-            : reader.read(progress: { bytes in progress?(bytes, rowsRead, size) }) { record in
+        func takeRecord(_ record: CSVRecord) {
             guard headerError == nil, writeError == nil else { return }
             if grouper == nil {
                 switch RosterColumns.resolve(record.fields, schema: rules.schema) {
@@ -124,6 +120,21 @@ public struct ScreeningJob {
             rowsRead += 1
             handle(grouper!.add(record))
         }
+        if roster.lowercased().hasSuffix(".xlsx") {
+            if case .failure(let e) = XLSXReader(path: roster, sheet: sheet).read(takeRecord) {
+                out.discard()
+                rej.discard()
+                return .failure(.header(e.description))
+            }
+            summary.encoding = "xlsx"
+        }
+        let result: Result<RosterEncoding, RosterReader.ReadError> = roster.lowercased().hasSuffix(".xlsx") ? .success(.utf8) : isJSONL
+            ? reader.readLines(progress: { bytes in progress?(bytes, rowsRead, size) }) { line, text in
+                guard writeError == nil else { return }
+                rowsRead += 1
+                handle(RawHousehold(id: "", rows: [(line, [])], rejects: [], document: text))
+            }
+            : reader.read(progress: { bytes in progress?(bytes, rowsRead, size) }, takeRecord)
         if let headerError { out.discard(); rej.discard(); return .failure(.header(headerError)) }
         if case .failure(let e) = result {
             // A cut-off file: the households read so far are kept out of the final outputs.
@@ -131,7 +142,7 @@ public struct ScreeningJob {
             rej.discard()
             return .failure(.read(e))
         }
-        if case .success(let used) = result { summary.encoding = used.rawValue }
+        if case .success(let used) = result, summary.encoding != "xlsx" { summary.encoding = used.rawValue }
         if var g = grouper { handle(g.finish()) }
         if isJSONL { summary.linesAreHouseholds = true }
         screenPending()
