@@ -28,15 +28,25 @@ public struct ScreeningJob {
 
     public enum Failure: Error, CustomStringConvertible {
         case read(RosterReader.ReadError)
+        case workbook(String)
         case header(String)
         case write(String)
 
         public var description: String {
             switch self {
             case .read(let e): e.description
-            case .header(let m): m
-            case .write(let m): m
+            case .workbook(let m), .header(let m), .write(let m): m
             }
+        }
+    }
+
+    /// The kind of roster, by its file name.
+    enum RosterFormat {
+        case csv, jsonl, xlsx
+
+        init(path: String) {
+            let lower = path.lowercased()
+            self = lower.hasSuffix(".xlsx") ? .xlsx : lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") ? .jsonl : .csv
         }
     }
 
@@ -101,8 +111,8 @@ public struct ScreeningJob {
         }
 
         var rowsRead = 0
-        let isJSONL = roster.hasSuffix(".jsonl") || roster.hasSuffix(".ndjson")
-        if isJSONL { assembler = HouseholdAssembler(schema: rules.schema, columns: nil, source: roster) }
+        let format = RosterFormat(path: roster)
+        if format == .jsonl { assembler = HouseholdAssembler(schema: rules.schema, columns: nil, source: roster) }
         func takeRecord(_ record: CSVRecord) {
             guard headerError == nil, writeError == nil else { return }
             if grouper == nil {
@@ -120,33 +130,34 @@ public struct ScreeningJob {
             rowsRead += 1
             handle(grouper!.add(record))
         }
-        if roster.lowercased().hasSuffix(".xlsx") {
-            if case .failure(let e) = XLSXReader(path: roster, sheet: sheet).read(takeRecord) {
-                out.discard()
-                rej.discard()
-                return .failure(.header(e.description))
-            }
-            summary.encoding = "xlsx"
+        func takeDocument(_ line: Int, _ text: String) {
+            guard writeError == nil else { return }
+            rowsRead += 1
+            handle(RawHousehold(id: "", rows: [(line, [])], rejects: [], document: text))
         }
-        let result: Result<RosterEncoding, RosterReader.ReadError> = roster.lowercased().hasSuffix(".xlsx") ? .success(.utf8) : isJSONL
-            ? reader.readLines(progress: { bytes in progress?(bytes, rowsRead, size) }) { line, text in
-                guard writeError == nil else { return }
-                rowsRead += 1
-                handle(RawHousehold(id: "", rows: [(line, [])], rejects: [], document: text))
-            }
-            : reader.read(progress: { bytes in progress?(bytes, rowsRead, size) }, takeRecord)
-        if let headerError { out.discard(); rej.discard(); return .failure(.header(headerError)) }
-        if case .failure(let e) = result {
-            // A cut-off file: the households read so far are kept out of the final outputs.
+        let onProgress: (Int) -> Void = { bytes in progress?(bytes, rowsRead, size) }
+        // What was read, named as the summary names it (the encoding, or the file kind).
+        let read: Result<String, Failure>
+        switch format {
+        case .csv: read = reader.read(progress: onProgress, takeRecord).map(\.rawValue).mapError { .read($0) }
+        case .jsonl: read = reader.readLines(progress: onProgress, takeDocument).map { _ in "utf8" }.mapError { .read($0) }
+        case .xlsx: read = XLSXReader(path: roster, sheet: sheet).read(takeRecord).map { "xlsx" }.mapError { .workbook($0.description) }
+        }
+        // A header that cannot be used, or a cut-off file: nothing is written under the final names.
+        func fail(_ failure: Failure) -> Result<ScreeningSummary, Failure> {
             out.discard()
             rej.discard()
-            return .failure(.read(e))
+            return .failure(failure)
         }
-        if case .success(let used) = result, summary.encoding != "xlsx" { summary.encoding = used.rawValue }
+        if let headerError { return fail(.header(headerError)) }
+        switch read {
+        case .failure(let e): return fail(e)
+        case .success(let name): summary.encoding = name
+        }
         if var g = grouper { handle(g.finish()) }
-        if isJSONL { summary.linesAreHouseholds = true }
+        summary.linesAreHouseholds = format == .jsonl
         screenPending()
-        if let writeError { out.discard(); rej.discard(); return .failure(.write(writeError)) }
+        if let writeError { return fail(.write(writeError)) }
         if rej.temporary != nil { rejectHeader() }
         guard out.write(&buffer), rej.write(&rejectBuffer), out.commit(), rej.commit() else {
             return .failure(.write("cannot finish writing the outputs"))
