@@ -69,16 +69,15 @@ struct CLITests {
 
     @Test("a bad household file exits 1 naming file, line, column and field, without the line itself")
     func badHousehold() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("h.yaml").path
-        try "id: H1\nregion: \"420102\"\nmembers:\n  - name: 王五\n    relation: head\n    id_number: \"420102198003150031\"\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let r = try Self.run(["check", file, "--on", "2023-12-01"])
-        #expect(r.status == 1)
-        #expect(r.stderr.contains("h.yaml:6:16: error[record.bad-value]: members[0].id_number"))
-        #expect(!r.stderr.contains("420102198003150031"))
-        #expect(!r.stderr.contains("王五"))
+        try Repo.withTemporaryDirectory("huimin-cli") { dir in
+            let file = dir.appendingPathComponent("h.yaml").path
+            try "id: H1\nregion: \"420102\"\nmembers:\n  - name: 王五\n    relation: head\n    id_number: \"420102198003150031\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let r = try Self.run(["check", file, "--on", "2023-12-01"])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("h.yaml:6:16: error[record.bad-value]: members[0].id_number"))
+            #expect(!r.stderr.contains("420102198003150031"))
+            #expect(!r.stderr.contains("王五"))
+        }
     }
 
     @Test("usage mistakes exit 2")
@@ -112,27 +111,26 @@ struct CLITests {
         let ok = try Self.run(["test"])
         #expect(ok.status == 0, "\(ok.stdout)")
         #expect(ok.stdout.hasSuffix(" 0 failed\n"))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-case-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("wrong.yaml").path
-        try """
-            region: "420102"
-            on: 2023-12-01
-            cases:
-              - name: 故意写错的期望
-                household:
-                  hukou_type: urban
-                  members: [{ id: P1, relation: head, birth_date: 1944-03-05 }]
-                expect:
-                  gaoling: { P1: eligible }
-            """.write(toFile: file, atomically: true, encoding: .utf8)
-        let failed = try Self.run(["test", file])
-        #expect(failed.status == 1)
-        #expect(failed.stdout.contains("gaoling[P1]: expected eligible, got ineligible"))
-        #expect(failed.stdout.contains("── explanation ──"))
-        #expect(failed.stdout.contains("将于2024年3月5日年满80周岁"))
-        #expect(failed.stdout.hasSuffix("0 passed, 1 failed\n"))
+        try Repo.withTemporaryDirectory("huimin-case") { dir in
+            let file = dir.appendingPathComponent("wrong.yaml").path
+            try """
+                region: "420102"
+                on: 2023-12-01
+                cases:
+                  - name: 故意写错的期望
+                    household:
+                      hukou_type: urban
+                      members: [{ id: P1, relation: head, birth_date: 1944-03-05 }]
+                    expect:
+                      gaoling: { P1: eligible }
+                """.write(toFile: file, atomically: true, encoding: .utf8)
+            let failed = try Self.run(["test", file])
+            #expect(failed.status == 1)
+            #expect(failed.stdout.contains("gaoling[P1]: expected eligible, got ineligible"))
+            #expect(failed.stdout.contains("── explanation ──"))
+            #expect(failed.stdout.contains("将于2024年3月5日年满80周岁"))
+            #expect(failed.stdout.hasSuffix("0 passed, 1 failed\n"))
+        }
     }
 }
 
@@ -140,48 +138,46 @@ struct CLITests {
 struct ScreenCLITests {
     @Test("an output interrupted half way leaves neither the file nor a partial one")
     func interrupted() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-int-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var roster = ScreeningTests.header
-        for i in 0..<60_000 { roster += ScreeningTests.row("H\(i)", "P\(i)") }
-        let path = dir.appendingPathComponent("big.csv").path
-        try roster.write(toFile: path, atomically: true, encoding: .utf8)
-        let out = dir.appendingPathComponent("out.csv").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(CLITests.binary))
-        process.arguments = ["screen", path, "--on", "2023-12-01", "--out", out, "--jobs", "1"]
-        process.currentDirectoryURL = URL(fileURLWithPath: Repo.root)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Wait until the partial output exists, then interrupt.
-        var partial: String?
-        for _ in 0..<400 where partial == nil {
-            usleep(10_000)
-            partial = try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("out.csv.partial") }
+        try Repo.withTemporaryDirectory("huimin-int") { dir in
+            var roster = ScreeningTests.header
+            for i in 0..<60_000 { roster += ScreeningTests.row("H\(i)", "P\(i)") }
+            let path = dir.appendingPathComponent("big.csv").path
+            try roster.write(toFile: path, atomically: true, encoding: .utf8)
+            let out = dir.appendingPathComponent("out.csv").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try #require(CLITests.binary))
+            process.arguments = ["screen", path, "--on", "2023-12-01", "--out", out, "--jobs", "1"]
+            process.currentDirectoryURL = URL(fileURLWithPath: Repo.root)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Wait until the partial output exists, then interrupt.
+            var partial: String?
+            for _ in 0..<400 where partial == nil {
+                usleep(10_000)
+                partial = try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("out.csv.partial") }
+            }
+            #expect(partial != nil, "the run finished before it could be interrupted")
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+            #expect(process.terminationStatus != 0)
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("out") }
+            #expect(left == [], "left behind: \(left)")
         }
-        #expect(partial != nil, "the run finished before it could be interrupted")
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("out") }
-        #expect(left == [], "left behind: \(left)")
     }
 
     @Test("screen writes results, rejects beside them and a JSON summary; exit 0")
     func files() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-scr-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try CLITests.run(["screen", "examples/rosters/wuhan-sample.csv", "--on", "2023-12-01", "--out", dir.path + "/out.csv", "--summary", dir.path + "/summary.json", "--bom"])
-        #expect(r.status == 0)
-        #expect(r.stderr.contains("共7行：3户5人已判断，2行（1户）未能处理，核对无误"))
-        let out = try Data(contentsOf: dir.appendingPathComponent("out.csv"))
-        #expect(Array(out.prefix(3)) == [0xEF, 0xBB, 0xBF])
-        let rejects = try String(contentsOfFile: dir.path + "/out.rejects.csv", encoding: .utf8)
-        #expect(rejects.contains("7,H003,出生日期"))
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any])
-        #expect(summary["reconciled"] as? Bool == true)
-        #expect(summary["rows"] as? Int == 7)
+        try Repo.withTemporaryDirectory("huimin-scr") { dir in
+            let r = try CLITests.run(["screen", "examples/rosters/wuhan-sample.csv", "--on", "2023-12-01", "--out", dir.path + "/out.csv", "--summary", dir.path + "/summary.json", "--bom"])
+            #expect(r.status == 0)
+            #expect(r.stderr.contains("共7行：3户5人已判断，2行（1户）未能处理，核对无误"))
+            let out = try Data(contentsOf: dir.appendingPathComponent("out.csv"))
+            #expect(Array(out.prefix(3)) == [0xEF, 0xBB, 0xBF])
+            let rejects = try String(contentsOfFile: dir.path + "/out.rejects.csv", encoding: .utf8)
+            #expect(rejects.contains("7,H003,出生日期"))
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any])
+            #expect(summary["reconciled"] as? Bool == true)
+            #expect(summary["rows"] as? Int == 7)
+        }
     }
 }

@@ -20,21 +20,20 @@ struct ScreeningTests {
     }
 
     static func screen(_ bytes: [UInt8], encoding: RosterEncoding = .auto) throws -> Outcome {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-screen-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let roster = dir.appendingPathComponent("roster.csv").path
-        FileManager.default.createFile(atPath: roster, contents: Data(bytes))
-        var job = ScreeningJob(roster: roster)
-        job.output = dir.appendingPathComponent("out.csv").path
-        job.encoding = encoding
-        let result = job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!)
-        let output = (try? String(contentsOfFile: job.output!, encoding: .utf8)) ?? ""
-        let rejectsText = (try? String(contentsOfFile: dir.appendingPathComponent("out.rejects.csv").path, encoding: .utf8)) ?? ""
-        let rejects = rejectsText.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        switch result {
-        case .success(let s): return Outcome(summary: s, failure: nil, output: output, rejects: rejects)
-        case .failure(let e): return Outcome(summary: nil, failure: e.description, output: output, rejects: rejects)
+        try Repo.withTemporaryDirectory("huimin-screen") { dir in
+            let roster = dir.appendingPathComponent("roster.csv").path
+            FileManager.default.createFile(atPath: roster, contents: Data(bytes))
+            var job = ScreeningJob(roster: roster)
+            job.output = dir.appendingPathComponent("out.csv").path
+            job.encoding = encoding
+            let result = job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!)
+            let output = (try? String(contentsOfFile: job.output!, encoding: .utf8)) ?? ""
+            let rejectsText = (try? String(contentsOfFile: dir.appendingPathComponent("out.rejects.csv").path, encoding: .utf8)) ?? ""
+            let rejects = rejectsText.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            switch result {
+            case .success(let s): return Outcome(summary: s, failure: nil, output: output, rejects: rejects)
+            case .failure(let e): return Outcome(summary: nil, failure: e.description, output: output, rejects: rejects)
+            }
         }
     }
 
@@ -123,40 +122,38 @@ struct ScreeningTests {
 extension ScreeningTests {
     @Test("a JSONL roster: one household a line, read like a household document; bad lines rejected")
     func jsonl() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-jsonl-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let member = #""in_prison": false, "missing_declared": false, "lives_together": true, "able_to_work": true, "student": "none", "disability_grade": 0, "obligor_status": "capable""#
-        let lines = [
-            #"{"id": "H1", "region": "420102", "hukou_type": "urban", "deposits": 0, "houses": 1, "vehicles": 0, "members": [{"id": "P1", "relation": "head", "birth_date": "1970-01-01", "incomes": {"wage": 500}, \#(member)}]}"#,
-            #"{"id": "H2", "region": "420102", "members": [{"id": "P2", "relation": "head", "birth_date": "2023-02-30"}]}"#,
-            "",
-            #"{"id": "H3", "region": "420102", "hukou_type": "urban", "deposits": 0, "houses": 1, "vehicles": 1, "vehicle_disability_aid": false, "members": [{"id": "P3", "relation": "head", "birth_date": "1970-01-01", \#(member)}]}"#,
-        ]
-        let roster = dir.appendingPathComponent("roster.jsonl").path
-        try lines.joined(separator: "\n").write(toFile: roster, atomically: true, encoding: .utf8)
-        var job = ScreeningJob(roster: roster)
-        job.output = dir.appendingPathComponent("out.csv").path
-        let s = try job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!).get()
-        #expect(s.rows == 3 && s.households == 2 && s.rejectedHouseholds == 1 && s.reconciles)
-        let out = try String(contentsOfFile: job.output!, encoding: .utf8)
-        #expect(out.contains("H1,H1,dibao,eligible,440.00"))
-        #expect(out.contains("H3,H3,dibao,ineligible,,vehicle,"))
-        let rejects = try String(contentsOfFile: dir.appendingPathComponent("out.rejects.csv").path, encoding: .utf8)
-        #expect(rejects.contains("2,,members[0].birth_date,"))
+        try Repo.withTemporaryDirectory("huimin-jsonl") { dir in
+            let member = #""in_prison": false, "missing_declared": false, "lives_together": true, "able_to_work": true, "student": "none", "disability_grade": 0, "obligor_status": "capable""#
+            let lines = [
+                #"{"id": "H1", "region": "420102", "hukou_type": "urban", "deposits": 0, "houses": 1, "vehicles": 0, "members": [{"id": "P1", "relation": "head", "birth_date": "1970-01-01", "incomes": {"wage": 500}, \#(member)}]}"#,
+                #"{"id": "H2", "region": "420102", "members": [{"id": "P2", "relation": "head", "birth_date": "2023-02-30"}]}"#,
+                "",
+                #"{"id": "H3", "region": "420102", "hukou_type": "urban", "deposits": 0, "houses": 1, "vehicles": 1, "vehicle_disability_aid": false, "members": [{"id": "P3", "relation": "head", "birth_date": "1970-01-01", \#(member)}]}"#,
+            ]
+            let roster = dir.appendingPathComponent("roster.jsonl").path
+            try lines.joined(separator: "\n").write(toFile: roster, atomically: true, encoding: .utf8)
+            var job = ScreeningJob(roster: roster)
+            job.output = dir.appendingPathComponent("out.csv").path
+            let s = try job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!).get()
+            #expect(s.rows == 3 && s.households == 2 && s.rejectedHouseholds == 1 && s.reconciles)
+            let out = try String(contentsOfFile: job.output!, encoding: .utf8)
+            #expect(out.contains("H1,H1,dibao,eligible,440.00"))
+            #expect(out.contains("H3,H3,dibao,ineligible,,vehicle,"))
+            let rejects = try String(contentsOfFile: dir.appendingPathComponent("out.rejects.csv").path, encoding: .utf8)
+            #expect(rejects.contains("2,,members[0].birth_date,"))
+        }
     }
 }
 
 extension ScreeningTests {
     static func screenFile(_ path: String, sheet: String? = nil) throws -> (Result<ScreeningSummary, ScreeningJob.Failure>, String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("huimin-xlsx-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var job = ScreeningJob(roster: path)
-        job.output = dir.appendingPathComponent("out.csv").path
-        job.sheet = sheet
-        let result = job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!)
-        return (result, (try? String(contentsOfFile: job.output!, encoding: .utf8)) ?? "")
+        try Repo.withTemporaryDirectory("huimin-xlsx") { dir in
+            var job = ScreeningJob(roster: path)
+            job.output = dir.appendingPathComponent("out.csv").path
+            job.sheet = sheet
+            let result = job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!)
+            return (result, (try? String(contentsOfFile: job.output!, encoding: .utf8)) ?? "")
+        }
     }
 
     @Test("an .xlsx roster written by openpyxl: Chinese headers, date cells, the first sheet")

@@ -22,6 +22,14 @@ enum Repo {
         return r
     }()
 
+    /// A fresh temporary directory for one test, removed when `body` returns.
+    static func withTemporaryDirectory<T>(_ prefix: String, _ body: (URL) throws -> T) throws -> T {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        return try body(dir)
+    }
+
     /// Compares `actual` with a golden file, or writes it when recording (HUIMIN_RECORD=1).
     static func expectGolden(_ actual: String, _ path: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         if recording || !FileManager.default.fileExists(atPath: path) && ProcessInfo.processInfo.environment["CI"] == nil {
