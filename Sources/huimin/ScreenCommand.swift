@@ -31,8 +31,8 @@ struct Screen: ParsableCommand {
     @Option(name: .long, help: "csv or jsonl.")
     var format: ScreeningOptions.Format = .csv
 
-    @Option(name: .long, help: "long (a row per subject and policy) or wide (a row per person, columns per policy).")
-    var layout: ScreeningOptions.Layout = .long
+    @Option(name: .long, help: "long (a row per subject and policy), wide (a row per person, columns per policy), or a layout the rules declare in layouts.yaml (default: the rules' default layout, else long).")
+    var layout: String?
 
     @Flag(name: .long, help: "Add the resident's explanation to each row.")
     var explain = false
@@ -72,7 +72,7 @@ struct Screen: ParsableCommand {
             job.jobs = jobs
         }
         job.options.format = format
-        job.options.layout = layout
+        job.options.layout = try Self.layout(layout, rules)
         job.options.explain = explain
         job.options.policies = try evaluation.policies(in: rules)
         if progress || isatty(2) != 0 {
@@ -91,7 +91,20 @@ struct Screen: ParsableCommand {
 }
 
 extension ScreeningOptions.Format: ExpressibleByArgument {}
-extension ScreeningOptions.Layout: ExpressibleByArgument {}
+
+extension Screen {
+    static func layout(_ name: String?, _ rules: RuleSet) throws -> ScreeningOptions.Layout {
+        switch name ?? rules.defaultLayout ?? "long" {
+        case "long": return .long
+        case "wide": return .wide
+        case let n:
+            if let l = rules.layout(n) { return .declared(l) }
+            let names = ["long", "wide"] + rules.layouts.map(\.name)
+            throw ValidationError("no layout named `\(n)`; the layouts are: \(names.joined(separator: ", "))"
+                + (Suggestion.closest(to: n, among: names).map { " (did you mean `\($0)`?)" } ?? ""))
+        }
+    }
+}
 extension RosterEncoding: ExpressibleByArgument {}
 
 /// Rows per second, and the share read with an estimate of the time left when the size is known.

@@ -180,4 +180,37 @@ struct ScreenCLITests {
             #expect(summary["rows"] as? Int == 7)
         }
     }
+
+    /// The benchmark's rule set (bench/spec) reproduces the hand-computed fixtures of
+    /// ../shared/bench (copied to Fixtures/bench), through its declared output layout.
+    @Test("bench/spec: the SPEC.md output for the 27 boundary persons, exactly as computed by hand")
+    func benchSpec() throws {
+        try Repo.withTemporaryDirectory("huimin-spec") { dir in
+            let r = try CLITests.run(["screen", Repo.fixtures + "/bench/edge_cases.csv", "--rules", "bench/spec", "--on", "2026-01-01", "--out", dir.path + "/out.csv"])
+            #expect(r.status == 0, "\(r.stderr)")
+            func table(_ text: String) -> [String: [String]] {
+                let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+                let header = lines[0]
+                let wanted = ["dibao_eligible", "dibao_amount", "gaoling_amount", "canji_shenghuo", "canji_huli"].map { header.firstIndex(of: $0)! }
+                return Dictionary(uniqueKeysWithValues: lines.dropFirst().map { row in (row[0] + "/" + row[1], wanted.map { row[$0] }) })
+            }
+            let actual = table(try String(contentsOfFile: dir.path + "/out.csv", encoding: .utf8))
+            let expected = table(try String(contentsOfFile: Repo.fixtures + "/bench/edge_cases.expected.csv", encoding: .utf8))
+            #expect(expected.count == 27)
+            for (key, values) in expected.sorted(by: { $0.key < $1.key }) {
+                #expect(actual[key] == values, "\(key)")
+            }
+            #expect(actual.count == expected.count)
+            // Reason codes: H0000003 has a per-capita income of exactly the standard.
+            let out = try String(contentsOfFile: dir.path + "/out.csv", encoding: .utf8)
+            #expect(out.contains("H0000003,P00000003,0,0,200,0,100,income\n"))
+        }
+    }
+
+    @Test("screen --layout names the declared layouts when given an unknown one")
+    func unknownLayout() throws {
+        let r = try CLITests.run(["screen", Repo.fixtures + "/bench/edge_cases.csv", "--rules", "bench/spec", "--layout", "spek"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no layout named `spek`; the layouts are: long, wide, spec (did you mean `spec`?)"))
+    }
 }

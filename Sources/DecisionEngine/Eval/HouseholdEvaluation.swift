@@ -35,6 +35,7 @@ public final class HouseholdEvaluation: EvaluationContext {
         let slots = rules.policies.map { $0.subject == .person ? max(1, record.members.count) : 1 }
         baseOutcomes = slots.map { Array(repeating: nil, count: $0) }
         finalOutcomes = slots.map { Array(repeating: nil, count: $0) }
+        birthdayCountsStorage = schema.conventions.birthdayCounts
         if let name = schema.conventions.birthdayParameter, let spec = schema.parameter(name),
             case .enumeration(let e) = spec.type, case .enumeration(let o) = parameter(spec.index)
         {

@@ -25,6 +25,22 @@ public enum Masking {
         return relation.isEmpty ? member.id : relation
     }
 
+    /// A field's value as a roster cell: the text a roster would give, empty when unknown; a
+    /// sensitive field masked (names 张某某, ID numbers 420102********1234) unless `reveal`.
+    public static func cell(_ v: Value, _ field: FieldSpec, reveal: Bool) -> String {
+        switch v {
+        case .unknown: return ""
+        case .bool(let b): return b ? "是" : "否"
+        case .int(let i): return field.kind == .money ? Fixed(i).plainString : String(i)
+        case .fixed(let f): return f.plainString
+        case .date(let d): return d.description
+        case .text(let t):
+            guard field.sensitive, !reveal else { return t }
+            return field.kind == .idNumber ? IDNumber.masked(t) : name(t)
+        default: return field.kind.exprType.map { ValueFormatter.text(v, $0) } ?? ""
+        }
+    }
+
     /// The masked name alone (张某某), for a household's heading.
     public static func nameOnly(_ member: MemberRecord, schema: Schema, reveal: Bool) -> String? {
         guard let f = schema.field(schema.conventions.name, .person), case .text(let n) = member.values[f.index], !n.isEmpty else { return nil }

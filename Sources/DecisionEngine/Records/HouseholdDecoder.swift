@@ -170,8 +170,17 @@ public enum RecordCompletion {
         return issues
     }
 
-    /// Household and member ids from their fields, when given.
+    /// Household and member ids from their fields, when given, after the schema's defaults
+    /// have filled the fields the record left out.
     public static func identify(_ record: inout HouseholdRecord, schema: Schema) {
+        for f in schema.household where f.defaultValue != nil && record.values[f.index].isUnknown {
+            record.values[f.index] = f.defaultValue!
+        }
+        for f in schema.person where f.defaultValue != nil {
+            for i in record.members.indices where record.members[i].values[f.index].isUnknown {
+                record.members[i].values[f.index] = f.defaultValue!
+            }
+        }
         let c = schema.conventions
         if let f = schema.field(c.householdID, .household), case .text(let id) = record.values[f.index] { record.id = id }
         if let f = schema.field(c.region, .household), case .text(let code) = record.values[f.index] { record.region = code }

@@ -26,8 +26,11 @@ public struct ScreeningSummary: Sendable {
     public var encoding = "utf8"
     /// True for a JSONL roster, where each input line is a household rather than a person.
     public var linesAreHouseholds = false
+    /// Whether the schema has a `receiving` field, so that 政策找人 can be counted.
+    public let tracksReceiving: Bool
 
     public init(rules: RuleSet, date: Day) {
+        tracksReceiving = rules.schema.conventions.receiving.flatMap { rules.schema.field($0, .person) } != nil
         policies = rules.policies.map { PolicyTally(policy: $0.id, title: $0.title) }
         self.date = date
         rulesHash = rules.hash
@@ -71,9 +74,10 @@ public struct ScreeningSummary: Sendable {
                     ("policy", .string(p.policy)), ("title", .string(p.title)),
                     ("eligible", .int(p.eligible)), ("ineligible", .int(p.ineligible)), ("undetermined", .int(p.undetermined)),
                     ("monthly_total", .string(p.total.decimalString(places: 2))),
+                ] + (tracksReceiving ? [
                     ("eligible_not_receiving", .object([("count", .int(p.eligibleNotReceiving.count)), ("subjects", .array(p.eligibleNotReceiving.map { .string($0) }))])),
                     ("receiving_not_eligible", .object([("count", .int(p.receivingNotEligible.count)), ("subjects", .array(p.receivingNotEligible.map { .string($0) }))])),
-                ])
+                ] : []))
             })),
         ])
     }
@@ -85,7 +89,7 @@ public struct ScreeningSummary: Sendable {
         for p in policies where p.eligible + p.ineligible + p.undetermined > 0 {
             let pad = String(repeating: " ", count: max(0, width - DisplayWidth.of(p.title)))
             out += "  \(p.title)\(pad)  符合 \(p.eligible)  不符合 \(p.ineligible)  待核实 \(p.undetermined)  月合计 \(p.total.yuanString)"
-            out += "  应享未享 \(p.eligibleNotReceiving.count)  享而不符 \(p.receivingNotEligible.count)\n"
+            out += tracksReceiving ? "  应享未享 \(p.eligibleNotReceiving.count)  享而不符 \(p.receivingNotEligible.count)\n" : "\n"
         }
         return out
     }

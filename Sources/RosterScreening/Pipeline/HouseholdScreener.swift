@@ -6,7 +6,12 @@ import SourceDiagnostics
 /// What to write for each household.
 public struct ScreeningOptions: Sendable {
     public enum Format: String, Sendable, CaseIterable { case csv, jsonl }
-    public enum Layout: String, Sendable, CaseIterable { case long, wide }
+    /// `long`: one row per decision; `wide`: one row per person, a status and an amount column
+    /// per policy; or a layout the rules declare in layouts.yaml.
+    public enum Layout: Sendable {
+        case long, wide
+        case declared(OutputLayout)
+    }
     public var format = Format.csv
     public var layout = Layout.long
     public var explain = false
@@ -52,6 +57,8 @@ public struct HouseholdScreener: Sendable {
             var names = ["household_id", "person_id"]
             for p in selected { names += ["\(p.id)_status", "\(p.id)_amount"] }
             CSVWriter.appendRow(names, to: &out)
+        case .declared(let layout):
+            CSVWriter.appendRow(layout.columns.map(\.name), to: &out)
         }
         return out
     }
@@ -84,6 +91,8 @@ public struct HouseholdScreener: Sendable {
                 if options.explain { row.append(builder.decision(p, member: member, outcome: outcome).residentText.trimmingSpaces) }
                 CSVWriter.appendRow(row, to: &out)
             }
+        case (.csv, .declared(let layout)):
+            writeDeclared(layout, record, evaluation, builder, into: &out)
         case (.csv, .wide):
             for (m, person) in record.members.enumerated() {
                 var row = [record.id, person.id]
@@ -94,6 +103,62 @@ public struct HouseholdScreener: Sendable {
                 }
                 CSVWriter.appendRow(row, to: &out)
             }
+        }
+    }
+
+    /// One row per member or per household, each column from a field or a policy's result.
+    func writeDeclared(_ layout: OutputLayout, _ record: HouseholdRecord, _ evaluation: HouseholdEvaluation, _ builder: DecisionBuilder, into out: inout [UInt8]) {
+        let schema = rules.schema
+        let members = layout.rows == .person ? Array(record.members.indices) : [-1]
+        // Columns that do not depend on the member are worked out once for the household.
+        var shared: [String?] = layout.columns.map { column in
+            switch column.source {
+            case .field(.household, let i): return Masking.cell(record.values[i], schema.household[i], reveal: options.revealIDs)
+            case .policy(let i, let show) where rules.policies[i].subject == .household:
+                let p = rules.policies[i]
+                return Self.cell(show, p, -1, evaluation.finalOutcome(p, member: -1), builder)
+            default: return nil
+            }
+        }
+        var row: [String] = []
+        row.reserveCapacity(layout.columns.count)
+        for m in members {
+            row.removeAll(keepingCapacity: true)
+            for (c, column) in layout.columns.enumerated() {
+                if let s = shared[c] {
+                    row.append(s)
+                    continue
+                }
+                switch column.source {
+                case .field(_, let i):
+                    row.append(Masking.cell(record.members[m].values[i], schema.person[i], reveal: options.revealIDs))
+                case .policy(let i, let show):
+                    let p = rules.policies[i]
+                    row.append(Self.cell(show, p, m, evaluation.finalOutcome(p, member: m), builder))
+                }
+            }
+            CSVWriter.appendRow(row, to: &out)
+        }
+        shared.removeAll()
+    }
+
+    static func cell(_ show: OutputLayout.Show, _ p: CompiledPolicy, _ member: Int, _ outcome: PolicyOutcome, _ builder: DecisionBuilder) -> String {
+        switch show {
+        case .status: return outcome.status.chinese
+        case .eligible: return outcome.status == .undetermined ? "" : (outcome.status == .eligible ? "1" : "0")
+        case .amount:
+            switch outcome.status {
+            case .eligible: return (outcome.amount ?? .zero).plainString
+            case .ineligible: return "0"
+            case .undetermined: return ""
+            }
+        case .unmet:
+            guard outcome.status == .ineligible else { return "" }
+            return builder.brief(p, member: member, outcome: outcome).unmet.joined(separator: ";")
+        case .missing:
+            guard outcome.status == .undetermined else { return "" }
+            return builder.brief(p, member: member, outcome: outcome).missing.joined(separator: ";")
+        case .explanation: return builder.decision(p, member: member, outcome: outcome).residentText.trimmingSpaces
         }
     }
 

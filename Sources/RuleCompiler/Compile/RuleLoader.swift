@@ -25,6 +25,7 @@ public enum RuleLoader {
         ("regions", false, decodeRegions),
         ("policies", false, decodePolicies),
         ("expressions", false, compileExpressions),
+        ("layouts", false, decodeLayouts),
         ("parameters", true, checkParameterCoverage),
     ]
 
@@ -41,7 +42,8 @@ public enum RuleLoader {
         guard !state.bag.hasErrors, let schema = state.schema else { return Outcome(rules: nil, diagnostics: diagnostics) }
         let rules = RuleSet(
             directory: directory, schema: schema, regions: state.regions, policies: state.compiled,
-            householdLets: state.householdLets, memberLets: state.memberLets, hash: state.hash, evaluationOrder: state.order)
+            householdLets: state.householdLets, memberLets: state.memberLets, hash: state.hash, evaluationOrder: state.order,
+            layouts: state.layouts, defaultLayout: state.defaultLayout)
         return Outcome(rules: rules, diagnostics: diagnostics)
     }
 
@@ -59,6 +61,9 @@ public enum RuleLoader {
         var householdLets: [CompiledLet] = []
         var memberLets: [CompiledLet] = []
         var order: [Int] = []
+        var layoutNode: YAMLNode?
+        var layouts: [OutputLayout] = []
+        var defaultLayout: String?
     }
 
     static func readFiles(_ s: inout LoadState) {
@@ -91,6 +96,8 @@ public enum RuleLoader {
         } else {
             s.bag.add(Diagnostic("rules.no-schema", "the rules have no schema.yaml", at: nil, help: "every rules directory needs schema.yaml beside policies/ and regions/", path: schemaPath))
         }
+        let layoutsPath = base + "/layouts.yaml"
+        if FileBytes.exists(layoutsPath) { s.layoutNode = parse(layoutsPath) }
         s.regionNodes = FileBytes.files(under: base + "/regions", suffixes: [".yaml", ".yml"]).compactMap(parse)
         s.policyNodes = FileBytes.files(under: base + "/policies", suffixes: [".yaml", ".yml"]).compactMap(parse)
         s.hash = hasher.hex
@@ -134,6 +141,13 @@ public enum RuleLoader {
             s.raw.append(p)
         }
         s.raw.sort { ($0.order, $0.id) < ($1.order, $1.id) }
+        s.bag.append(contentsOf: decoder.bag)
+    }
+
+    static func decodeLayouts(_ s: inout LoadState) {
+        guard let schema = s.schema, let node = s.layoutNode else { return }
+        let decoder = RuleDecoder()
+        (s.layouts, s.defaultLayout) = decoder.decodeLayouts(node, schema: schema, policies: s.compiled)
         s.bag.append(contentsOf: decoder.bag)
     }
 

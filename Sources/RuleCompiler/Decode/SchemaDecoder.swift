@@ -3,7 +3,7 @@ import SourceDiagnostics
 import YAMLSource
 
 extension RuleDecoder {
-    static let fieldKeys = ["type", "label", "aliases", "ask", "sensitive", "derive", "enum", "kinds", "doc"]
+    static let fieldKeys = ["type", "label", "aliases", "ask", "sensitive", "derive", "enum", "kinds", "doc", "default"]
     static let fieldTypes = ["bool", "int", "decimal", "money", "date", "text", "region", "id_number", "enum", "enum_list", "money_by_kind"]
     static let parameterTypes = ["bool", "int", "decimal", "money", "date", "text", "enum"]
 
@@ -61,14 +61,26 @@ extension RuleDecoder {
             guard let typeNode = value("type"), let typeName = string(typeNode, "`type`") else { continue }
             guard let kind = decodeKind(typeName, at: typeNode, allowed: Self.fieldTypes, for: key, enums, value) else { continue }
             let derive = value("derive").flatMap { choice($0, "`derive`", Derivation.self) }
-            fields.append(FieldSpec(
+            let spec = FieldSpec(
                 key: key, kind: kind, label: value("label").flatMap { string($0, "`label`") } ?? key,
                 aliases: value("aliases").flatMap { strings($0, "`aliases`") } ?? [],
                 ask: value("ask").flatMap { string($0, "`ask`") },
                 sensitive: value("sensitive").flatMap { bool($0, "`sensitive`") } ?? false,
-                derive: derive, span: keyNode.span, level: level, index: fields.count))
+                derive: derive, defaultValue: nil, span: keyNode.span, level: level, index: fields.count)
+            fields.append(value("default").flatMap { defaultValue($0, spec) }.map { spec.withDefault($0) } ?? spec)
         }
         return fields
+    }
+
+    /// A field's `default:`, read as a record's value would be.
+    func defaultValue(_ node: YAMLNode, _ field: FieldSpec) -> Value? {
+        guard let text = string(node, "`default`") else { return nil }
+        switch FieldValueParser.parse(text, as: field) {
+        case .success(let v): return v
+        case .failure(let e):
+            bag.error("schema.bad-default", "the default of `\(field.key)` does not fit its type: \(e.message)", at: node.span, help: e.help)
+            return nil
+        }
     }
 
     /// The kind a `type:` names, for a field or (with fewer `allowed` types) a parameter.
@@ -128,8 +140,22 @@ extension RuleDecoder {
     }
 
     func decodeConventions(_ node: YAMLNode, into c: inout Schema.Conventions) {
-        let keys = ["household_id", "person_id", "region", "variant", "birth_date", "birthday_parameter", "name", "relation", "head_relation", "receiving"]
+        let keys = ["household_id", "person_id", "region", "variant", "birth_date", "birthday_parameter", "birthday_counts", "name", "relation", "head_relation", "receiving"]
         for (key, _, value) in mapping(node, "`conventions`", allowed: keys) ?? [] {
+            // The optional roles are switched off with `~`: no urban/rural variants, no birthday
+            // parameter, no `receiving` field.
+            if value.isNull, ["variant", "birthday_parameter", "receiving"].contains(key) {
+                switch key {
+                case "variant": c.variant = nil
+                case "birthday_parameter": c.birthdayParameter = nil
+                default: c.receiving = nil
+                }
+                continue
+            }
+            if key == "birthday_counts" {
+                if let choice = choice(value, "`birthday_counts`", BirthdayCounts.self) { c.birthdayCounts = choice == .sameDay }
+                continue
+            }
             guard let s = string(value, "`\(key)`") else { continue }
             switch key {
             case "household_id": c.householdID = s
@@ -145,6 +171,8 @@ extension RuleDecoder {
             }
         }
     }
+
+    enum BirthdayCounts: String, CaseIterable { case sameDay = "same_day", nextDay = "next_day" }
 
     func checkConventions(_ schema: Schema, _ root: YAMLNode) {
         let c = schema.conventions

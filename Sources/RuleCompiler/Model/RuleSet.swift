@@ -17,13 +17,18 @@ public final class RuleSet: Sendable {
     /// Each region file's code, resolved once: its display name and, for every parameter, the
     /// entries of the nearest region that sets it. Evaluation reads these without string work.
     public let resolvedRegions: [String: ResolvedRegion]
+    /// Output layouts declared in layouts.yaml, and the one screening uses by default.
+    public let layouts: [OutputLayout]
+    public let defaultLayout: String?
 
     public struct ResolvedRegion: Sendable {
         public let name: String
         public let parameters: [[ParameterEntry]?]
     }
 
-    init(directory: String, schema: Schema, regions: [String: RegionSpec], policies: [CompiledPolicy], householdLets: [CompiledLet], memberLets: [CompiledLet], hash: String, evaluationOrder: [Int]) {
+    init(directory: String, schema: Schema, regions: [String: RegionSpec], policies: [CompiledPolicy], householdLets: [CompiledLet], memberLets: [CompiledLet], hash: String, evaluationOrder: [Int], layouts: [OutputLayout] = [], defaultLayout: String? = nil) {
+        self.layouts = layouts
+        self.defaultLayout = defaultLayout
         self.directory = directory
         self.schema = schema
         self.regions = regions
@@ -44,6 +49,7 @@ public final class RuleSet: Sendable {
     }
 
     public func policy(_ id: String) -> CompiledPolicy? { policies.first { $0.id == id } }
+    public func layout(_ name: String) -> OutputLayout? { layouts.first { $0.name == name } }
 
     /// The chain of regions from `code` up: explicit parents, else by prefix (420106 → 420100 → 420000).
     public func regionChain(_ code: String) -> [RegionSpec] { RuleSet.chain(code, regions) }

@@ -47,8 +47,9 @@ public enum Derivation: String, Sendable, CaseIterable {
     case sex = "id_number.sex"
 }
 
-/// One field of a household or of a member.
-public struct FieldSpec: Sendable {
+/// One field of a household or of a member. A class: the schema's fields are read in every
+/// cell of a roster, and a reference costs one count where a struct of strings costs many.
+public final class FieldSpec: Sendable {
     public let key: String
     public let kind: FieldKind
     public let label: String
@@ -56,9 +57,27 @@ public struct FieldSpec: Sendable {
     public let ask: String?
     public let sensitive: Bool
     public let derive: Derivation?
+    /// The value used when a record or roster does not give one (`default:`), e.g. the region of
+    /// a street office's roster that has no region column.
+    public let defaultValue: Value?
     public let span: Span
     public let level: FieldLevel
     public let index: Int
+
+    init(key: String, kind: FieldKind, label: String, aliases: [String], ask: String?, sensitive: Bool, derive: Derivation?,
+         defaultValue: Value?, span: Span, level: FieldLevel, index: Int) {
+        self.key = key
+        self.kind = kind
+        self.label = label
+        self.aliases = aliases
+        self.ask = ask
+        self.sensitive = sensitive
+        self.derive = derive
+        self.defaultValue = defaultValue
+        self.span = span
+        self.level = level
+        self.index = index
+    }
 }
 
 /// A parameter declared in the schema: its type and words; the values live in regions/.
@@ -87,6 +106,8 @@ public struct Schema: Sendable {
         public var variant: String? = "hukou_type"
         public var birthDate = "birth_date"
         public var birthdayParameter: String? = "age.birthday_counts"
+        /// Whether a birthday itself completes the year, when no parameter says so (`birthday_counts`).
+        public var birthdayCounts: Bool?
         public var name = "name"
         public var relation = "relation"
         public var headRelation = "head"
@@ -98,4 +119,11 @@ public struct Schema: Sendable {
     }
 
     public func parameter(_ name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
+}
+
+extension FieldSpec {
+    func withDefault(_ value: Value) -> FieldSpec {
+        FieldSpec(key: key, kind: kind, label: label, aliases: aliases, ask: ask, sensitive: sensitive, derive: derive,
+            defaultValue: value, span: span, level: level, index: index)
+    }
 }

@@ -1,5 +1,4 @@
 import PolicyExpr
-import RuleCompiler
 import SourceDiagnostics
 
 /// Why a value does not fit its field; never repeats the value of a sensitive field.
