@@ -213,4 +213,24 @@ struct ScreenCLITests {
         #expect(r.status == 2)
         #expect(r.stderr.contains("no layout named `spek`; the layouts are: long, wide, spec (did you mean `spec`?)"))
     }
+
+    @Test("gen-roster: exactly --persons rows, the same bytes for the same seed, and a roster screen reads without a reject")
+    func genRoster() throws {
+        try Repo.withTemporaryDirectory("huimin-gen") { dir in
+            let a = dir.path + "/a.csv", b = dir.path + "/b.csv", c = dir.path + "/c.csv"
+            for (path, seed) in [(a, "7"), (b, "7"), (c, "8")] {
+                let r = try CLITests.run(["gen-roster", "--persons", "500", "--seed", seed, "--on", "2026-01-01", "--out", path])
+                #expect(r.status == 0, "\(r.stderr)")
+            }
+            let first = try String(contentsOfFile: a, encoding: .utf8)
+            #expect(first == (try String(contentsOfFile: b, encoding: .utf8)))
+            #expect(first != (try String(contentsOfFile: c, encoding: .utf8)))
+            #expect(first.split(separator: "\n").count == 501)
+            #expect(first.hasPrefix("户编号,成员编号,与户主关系,户籍所在地区划代码,"))
+            let r = try CLITests.run(["screen", a, "--on", "2026-01-01", "--out", dir.path + "/out.csv"])
+            #expect(r.status == 0)
+            #expect(r.stderr.contains("共500行："))
+            #expect(r.stderr.contains("人已判断，0行（0户）未能处理，核对无误"))
+        }
+    }
 }

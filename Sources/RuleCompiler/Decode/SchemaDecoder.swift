@@ -3,7 +3,7 @@ import SourceDiagnostics
 import YAMLSource
 
 extension RuleDecoder {
-    static let fieldKeys = ["type", "label", "aliases", "ask", "sensitive", "derive", "enum", "kinds", "doc", "default"]
+    static let fieldKeys = ["type", "label", "aliases", "ask", "sensitive", "derive", "enum", "kinds", "doc", "default", "sample"]
     static let fieldTypes = ["bool", "int", "decimal", "money", "date", "text", "region", "id_number", "enum", "enum_list", "money_by_kind"]
     static let parameterTypes = ["bool", "int", "decimal", "money", "date", "text", "enum"]
 
@@ -11,7 +11,7 @@ extension RuleDecoder {
     func decodeSchema(_ root: YAMLNode, policies: [(String, String)]) -> Schema {
         var schema = Schema()
         schema.enums["policy"] = EnumType(name: "policy", values: policies.map(\.0), labels: policies.map(\.1))
-        guard let top = mapping(root, "the schema", allowed: ["version", "enums", "household", "person", "parameters", "conventions"], required: ["household", "person"]) else { return schema }
+        guard let top = mapping(root, "the schema", allowed: ["version", "enums", "household", "person", "parameters", "conventions", "sample"], required: ["household", "person"]) else { return schema }
         for (key, _, value) in top where key == "enums" {
             for (name, _, body) in mapping(value, "`enums`", allowed: [], openKeys: true) ?? [] {
                 if let e = decodeEnum(name, body) { schema.enums[name] = e }
@@ -23,6 +23,7 @@ extension RuleDecoder {
             case "person": schema.person = decodeFields(value, .person, schema.enums)
             case "parameters": schema.parameters = decodeParameters(value, schema.enums)
             case "conventions": decodeConventions(value, into: &schema.conventions)
+            case "sample": decodeHouseholdSample(value, into: &schema.sample)
             default: break
             }
         }
@@ -67,7 +68,9 @@ extension RuleDecoder {
                 ask: value("ask").flatMap { string($0, "`ask`") },
                 sensitive: value("sensitive").flatMap { bool($0, "`sensitive`") } ?? false,
                 derive: derive, defaultValue: nil, span: keyNode.span, level: level, index: fields.count)
-            fields.append(value("default").flatMap { defaultValue($0, spec) }.map { spec.withDefault($0) } ?? spec)
+            let fallback = value("default").flatMap { self.defaultValue($0, spec) }
+            let sample = value("sample").flatMap { self.decodeSample($0, spec) }
+            fields.append(fallback == nil && sample == nil ? spec : spec.with(default: fallback, sample: sample))
         }
         return fields
     }

@@ -60,12 +60,15 @@ public final class FieldSpec: Sendable {
     /// The value used when a record or roster does not give one (`default:`), e.g. the region of
     /// a street office's roster that has no region column.
     public let defaultValue: Value?
+    /// How `huimin gen-roster` fills it (`sample:`); nil leaves it empty.
+    public let sample: SampleSpec?
     public let span: Span
     public let level: FieldLevel
     public let index: Int
 
     init(key: String, kind: FieldKind, label: String, aliases: [String], ask: String?, sensitive: Bool, derive: Derivation?,
-         defaultValue: Value?, span: Span, level: FieldLevel, index: Int) {
+         defaultValue: Value?, sample: SampleSpec? = nil, span: Span, level: FieldLevel, index: Int) {
+        self.sample = sample
         self.key = key
         self.kind = kind
         self.label = label
@@ -97,6 +100,8 @@ public struct Schema: Sendable {
     public var person: [FieldSpec] = []
     public var parameters: [ParameterSpec] = []
     public var conventions = Conventions()
+    /// Household sizes for `huimin gen-roster` (`sample: { household_size: {…} }`).
+    public var sample = HouseholdSample()
 
     /// Which fields play which part, so that Swift knows dates, regions and households, not policies.
     public struct Conventions: Sendable {
@@ -122,8 +127,8 @@ public struct Schema: Sendable {
 }
 
 extension FieldSpec {
-    func withDefault(_ value: Value) -> FieldSpec {
+    func with(default value: Value?, sample: SampleSpec?) -> FieldSpec {
         FieldSpec(key: key, kind: kind, label: label, aliases: aliases, ask: ask, sensitive: sensitive, derive: derive,
-            defaultValue: value, span: span, level: level, index: index)
+            defaultValue: value, sample: sample, span: span, level: level, index: index)
     }
 }
