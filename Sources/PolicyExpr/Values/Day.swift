@@ -131,7 +131,8 @@ extension String {
     /// Without leading and trailing spaces, tabs and line breaks (no Foundation needed).
     public var trimmingSpaces: String {
         // Fast path: nothing to trim (no ASCII space and no ideographic space U+3000 at either end).
-        if let first = utf8.first, let last = utf8.last, first > 32, last > 32, first != 0xE3, !utf8.reversed().starts(with: [0x80, 0x80, 0xE3]) {
+        // U+3000 is E3 80 80 in UTF-8, so a string whose last byte is not 0x80 cannot end with it.
+        if let first = utf8.first, let last = utf8.last, first > 32, last > 32, first != 0xE3, last != 0x80 {
             return self
         }
         if isEmpty { return self }

@@ -15,6 +15,11 @@ public enum FieldValueParser {
         var shown: String { field.sensitive ? "" : "`\(text)`" }
         switch field.kind {
         case .bool:
+            // The common cells first, without string comparisons.
+            if text.utf8.count == 1, let b = text.utf8.first {
+                if b == UInt8(ascii: "1") { return .success(.bool(true)) }
+                if b == UInt8(ascii: "0") { return .success(.bool(false)) }
+            }
             switch text {
             case "是", "1", "true", "TRUE", "True", "yes", "Yes", "YES", "y", "Y", "有", "t", "T": return .success(.bool(true))
             case "否", "0", "false", "FALSE", "False", "no", "No", "NO", "n", "N", "无", "没有", "f", "F": return .success(.bool(false))
