@@ -25,9 +25,6 @@ struct Screen: ParsableCommand {
 
     @OptionGroup var rulesOptions: RulesOptions
 
-    @Option(name: .long, help: "Where to write the results (default: stdout).")
-    var out: String?
-
     @Option(name: .long, help: "csv or jsonl.")
     var format: ScreeningOptions.Format = .csv
 
@@ -36,6 +33,25 @@ struct Screen: ParsableCommand {
 
     @Flag(name: .long, help: "Add the resident's explanation to each row.")
     var explain = false
+
+    @OptionGroup var job: RosterJobOptions
+
+    func run() throws {
+        let rules = try rulesOptions.load()
+        var job = try self.job.make(roster: roster)
+        job.options.format = format
+        job.options.layout = try Self.layout(layout, rules)
+        job.options.explain = explain
+        job.options.policies = try evaluation.policies(in: rules)
+        let summary = try self.job.finish(job.run(rules: rules, date: evaluation.day), roster: roster)
+        Output.stderr(summary.text)
+    }
+}
+
+/// The options of a job over a roster, shared by `screen` and `diff`.
+struct RosterJobOptions: ParsableArguments {
+    @Option(name: .long, help: "Where to write the results (default: stdout).")
+    var out: String?
 
     @Option(name: .long, help: "Where to write rejected rows (default: beside --out, or stderr).")
     var rejects: String?
@@ -52,14 +68,15 @@ struct Screen: ParsableCommand {
     @Flag(name: .long, help: "Start CSV outputs with a byte-order mark, so Excel shows Chinese.")
     var bom = false
 
-    @Option(name: .long, help: "Workers screening side by side (default: every core).")
+    @Option(name: .long, help: "Workers side by side (default: every core).")
     var jobs: Int?
 
     @Flag(name: .long, help: "Show a progress bar on stderr even when it is not a terminal.")
     var progress = false
 
-    func run() throws {
-        let rules = try rulesOptions.load()
+    var showsProgress: Bool { progress || isatty(2) != 0 }
+
+    func make(roster: String) throws -> ScreeningJob {
         var job = ScreeningJob(roster: roster)
         job.output = out
         job.rejects = rejects
@@ -71,21 +88,22 @@ struct Screen: ParsableCommand {
             guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
             job.jobs = jobs
         }
-        job.options.format = format
-        job.options.layout = try Self.layout(layout, rules)
-        job.options.explain = explain
-        job.options.policies = try evaluation.policies(in: rules)
-        if progress || isatty(2) != 0 {
+        if showsProgress {
             let bar = ProgressBar()
             job.progress = { bytes, rows, size in bar.update(bytes: bytes, rows: rows, size: size) }
         }
-        switch job.run(rules: rules, date: evaluation.day) {
+        return job
+    }
+
+    /// The summary of a finished job, or its error on stderr and exit 1.
+    func finish(_ result: Result<ScreeningSummary, ScreeningJob.Failure>, roster: String) throws -> ScreeningSummary {
+        switch result {
         case .failure(let e):
             Output.stderr("\nerror: \(roster): \(e.description)\n")
             throw ExitCode(1)
         case .success(let s):
-            if progress || isatty(2) != 0 { Output.stderr("\r\u{1B}[K") }
-            Output.stderr(s.text)
+            if showsProgress { Output.stderr("\r\u{1B}[K") }
+            return s
         }
     }
 }

@@ -233,4 +233,50 @@ struct ScreenCLITests {
             #expect(r.stderr.contains("人已判断，0行（0户）未能处理，核对无误"))
         }
     }
+
+    /// A copy of the bundled rules with 武汉 低保标准 (urban) raised from 940 to 1,000 from 2023-06-14.
+    static func raisedStandard(in dir: URL) throws -> String {
+        let copy = dir.appendingPathComponent("rules-new").path
+        try FileManager.default.copyItem(atPath: Repo.rules, toPath: copy)
+        let region = copy + "/regions/420100.yaml"
+        let text = try String(contentsOfFile: region, encoding: .utf8)
+        let raised = text.replacingOccurrences(of: "    - from: 2023-06-14\n      urban: 940", with: "    - from: 2023-06-14\n      urban: 1000")
+        #expect(raised != text)
+        try raised.write(toFile: region, atomically: true, encoding: .utf8)
+        return copy
+    }
+
+    @Test("diff --base: the household whose 低保 rises, by how much and why; the cost per policy in the JSON summary")
+    func diffRules() throws {
+        try Repo.withTemporaryDirectory("huimin-diff") { dir in
+            let new = try Self.raisedStandard(in: dir)
+            let r = try CLITests.run(["diff", "examples/rosters/wuhan-sample.csv", "--base", "rules", "--rules", new, "--on", "2023-12-01",
+                                      "--format", "csv", "--out", dir.path + "/diff.csv", "--summary", dir.path + "/summary.json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let rows = try String(contentsOfFile: dir.path + "/diff.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(rows == [
+                "household_id,subject,policy,change,base_status,new_status,base_amount,new_amount,delta,conditions,parameters",
+                "H001,H001,dibao,amount_up,eligible,eligible,1320.00,1500.00,180.00,,\"dibao.standard：940元→1,000元\"",
+            ])
+            #expect(r.stderr.contains("最低生活保障                新增符合 0  不再符合 0  金额增加 1  金额减少 0  月支出 1,320元→1,500元（+180元）"))
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any])
+            let dibao = try #require((summary["policies"] as? [[String: Any]])?.first { $0["policy"] as? String == "dibao" })
+            #expect(dibao["monthly_change"] as? String == "180.00")
+            #expect(dibao["amount_up"] as? Int == 1)
+            #expect(summary["reconciled"] as? Bool == true)
+        }
+    }
+
+    @Test("diff --vs-date: what changes on the day 武汉's 2023 standards take effect, text")
+    func diffDates() throws {
+        let r = try CLITests.run(["diff", "examples/rosters/wuhan-sample.csv", "--on", "2023-06-13", "--vs-date", "2023-06-14"])
+        #expect(r.status == 0)
+        #expect(r.stdout.split(separator: "\n").map(String.init) == [
+            "H001  最低生活保障  金额增加  符合→符合  1,230元→1,320元（+90元）  因为 dibao.standard：910元→940元",
+            "H004 P7  特困人员救助供养  金额增加  符合→符合  1,820元→1,880元（+60元）  因为 dibao.standard：910元→940元；tekun.standard：1,820元→1,880元",
+        ])
+        let bare = try CLITests.run(["diff", "examples/rosters/wuhan-sample.csv"])
+        #expect(bare.status == 2)
+        #expect(bare.stderr.contains("say what to compare"))
+    }
 }

@@ -21,6 +21,8 @@ public struct ScreeningSummary: Sendable {
     public var rejectedRows = 0
     public var rejectedHouseholds = 0
     public var policies: [PolicyTally]
+    /// For `huimin diff`: per policy, who gains and loses between the two rule sets.
+    public var changes: [PolicyChangeTally] = []
     public var date: Day
     public var rulesHash: String
     public var encoding = "utf8"
@@ -42,6 +44,18 @@ public struct ScreeningSummary: Sendable {
     }
 
     public mutating func merge(_ other: ScreeningSummary) {
+        if changes.isEmpty { changes = other.changes } else {
+            for i in other.changes.indices {
+                let o = other.changes[i]
+                changes[i].newlyEligible += o.newlyEligible
+                changes[i].noLongerEligible += o.noLongerEligible
+                changes[i].amountUp += o.amountUp
+                changes[i].amountDown += o.amountDown
+                changes[i].undeterminedChanged += o.undeterminedChanged
+                changes[i].baseTotal = changes[i].baseTotal + o.baseTotal
+                changes[i].newTotal = changes[i].newTotal + o.newTotal
+            }
+        }
         rows += other.rows
         households += other.households
         persons += other.persons

@@ -22,7 +22,7 @@ public struct ScreeningOptions: Sendable {
 
 /// Screens one household: its output bytes and its part of the summary. Pure, so workers can
 /// run it side by side.
-public struct HouseholdScreener: Sendable {
+public struct HouseholdScreener: HouseholdWorker {
     public let rules: RuleSet
     public let date: Day
     public let options: ScreeningOptions
@@ -50,6 +50,7 @@ public struct HouseholdScreener: Sendable {
     /// The header line of the output, for CSV.
     public var header: [UInt8] {
         var out: [UInt8] = []
+        guard options.format == .csv else { return out }
         switch options.layout {
         case .long:
             CSVWriter.appendRow(["household_id", "subject", "policy", "status", "amount", "unmet", "missing"] + (options.explain ? ["explanation"] : []), to: &out)

@@ -6,6 +6,14 @@ import RuleCompiler
 import Glibc
 #endif
 
+/// What a roster job does with each household: screening, or comparing two rule sets.
+public protocol HouseholdWorker: Sendable {
+    /// The first bytes of the output (a CSV header), if any.
+    var header: [UInt8] { get }
+    /// Appends the household's output and counts it into `summary`.
+    func screen(_ record: HouseholdRecord, into out: inout [UInt8], summary: inout ScreeningSummary)
+}
+
 /// Splits a batch of households among workers; each returns its bytes and its part of the
 /// summary, and the parts come back in input order.
 public enum ParallelScreening {
@@ -18,7 +26,7 @@ public enum ParallelScreening {
     public static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Assembles and screens one household into a part: its output, or its rejects.
-    static func process(_ raw: RawHousehold, _ assembler: HouseholdAssembler, _ screener: HouseholdScreener, into part: inout Part) {
+    static func process(_ raw: RawHousehold, _ assembler: HouseholdAssembler, _ screener: some HouseholdWorker, into part: inout Part) {
         part.summary.rows += raw.rows.count
         switch assembler.assemble(raw) {
         case .household(let record, _):
@@ -30,7 +38,7 @@ public enum ParallelScreening {
         }
     }
 
-    public static func screen(_ households: [RawHousehold], assembler: HouseholdAssembler, with screener: HouseholdScreener, jobs: Int, template: ScreeningSummary) -> [Part] {
+    public static func screen(_ households: [RawHousehold], assembler: HouseholdAssembler, with screener: some HouseholdWorker, jobs: Int, template: ScreeningSummary) -> [Part] {
         let workers = max(1, min(jobs, households.count))
         if workers == 1 {
             var part = Part(bytes: [], summary: template)

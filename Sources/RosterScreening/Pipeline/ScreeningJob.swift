@@ -13,6 +13,8 @@ public struct ScreeningJob {
     public var output: String?
     public var rejects: String?
     public var summaryPath: String?
+    /// What `--summary` writes (the screening summary; `huimin diff` writes its own).
+    public var summaryJSON: (ScreeningSummary) -> JSONValue = { $0.json }
     public var encoding = RosterEncoding.auto
     /// For an .xlsx roster: the sheet to read (default: the first).
     public var sheet: String?
@@ -51,7 +53,11 @@ public struct ScreeningJob {
     }
 
     public func run(rules: RuleSet, date: Day) -> Result<ScreeningSummary, Failure> {
-        let screener = HouseholdScreener(rules: rules, date: date, options: options)
+        run(rules: rules, date: date, worker: HouseholdScreener(rules: rules, date: date, options: options))
+    }
+
+    /// Reads the roster with `rules`' schema and hands each household to `worker`.
+    public func run(rules: RuleSet, date: Day, worker screener: some HouseholdWorker) -> Result<ScreeningSummary, Failure> {
         var summary = ScreeningSummary(rules: rules, date: date)
         let out: OutputFile
         let rej: OutputFile
@@ -68,7 +74,7 @@ public struct ScreeningJob {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         if bom { buffer += [0xEF, 0xBB, 0xBF] }
-        if options.format == .csv { buffer += screener.header }
+        buffer += screener.header
         var rejectBuffer: [UInt8] = []
         var rejectHeaderWritten = false
         func rejectHeader() {
@@ -163,7 +169,7 @@ public struct ScreeningJob {
             return .failure(.write("cannot finish writing the outputs"))
         }
         if let path = summaryPath {
-            let text = summary.json.serialized(pretty: true) + "\n"
+            let text = summaryJSON(summary).serialized(pretty: true) + "\n"
             if case .failure(let e) = FileBytes.writeAtomically(Array(text.utf8), to: path) { return .failure(.write(e.description)) }
         }
         return .success(summary)
