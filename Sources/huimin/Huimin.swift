@@ -30,7 +30,7 @@ struct Huimin: ParsableCommand {
         commandName: "huimin",
         abstract: "惠民：社会救助政策资格核对（规则即代码）。",
         discussion: "Exit status: 0 done (whatever the decisions), 1 rule or input errors or failed cases, 2 usage.",
-        subcommands: [Check.self, Screen.self, Diff.self, Lint.self, TestCases.self, GenRoster.self])
+        subcommands: [Check.self, Screen.self, Diff.self, Explain.self, Lint.self, TestCases.self, GenRoster.self])
 }
 
 /// Options every command that reads rules shares.

@@ -47,7 +47,7 @@ public struct RuleDiff: HouseholdWorker {
             var names: [String] = []
             for (rules, p) in [(base, pair.2), (new, pair.3)] {
                 guard let p else { continue }
-                for name in ParameterReferences.names(of: p, in: rules) where !names.contains(name) { names.append(name) }
+                for name in rules.references(of: p).parameters.map({ rules.schema.parameters[$0].name }) where !names.contains(name) { names.append(name) }
             }
             return names.map { n in (n, base.schema.parameter(n)?.index, new.schema.parameter(n)?.index) }
         }
@@ -186,28 +186,6 @@ public struct RuleDiff: HouseholdWorker {
             if !because.isEmpty { line += "  因为 " + because.joined(separator: "；") }
             out.append(contentsOf: (line + "\n").utf8)
         }
-    }
-}
-
-/// The parameters a policy reads, through its conditions, amount and values, by name.
-enum ParameterReferences {
-    static func names(of p: CompiledPolicy, in rules: RuleSet) -> [String] {
-        var found: [Int] = []
-        var seenHousehold = Set<Int>(), seenMember = Set<Int>()
-        var stack: [TExpr] = []
-        for c in p.eligible.all {
-            if case .leaf(let when, let unless) = c.kind { stack.append(when); if let unless { stack.append(unless) } }
-        }
-        if let a = p.amount { stack.append(a.expr) }
-        while let e = stack.popLast() {
-            switch e.op {
-            case .parameter(let i, _): if !found.contains(i) { found.append(i) }
-            case .householdLet(let i, _): if seenHousehold.insert(i).inserted { stack.append(rules.householdLets[i].expr) }
-            case .memberLet(let i, _): if seenMember.insert(i).inserted { stack.append(rules.memberLets[i].expr) }
-            default: stack += e.children
-            }
-        }
-        return found.sorted().map { rules.schema.parameters[$0].name }
     }
 }
 

@@ -53,7 +53,7 @@ extension ExpressionCompiler {
         }
         return CompiledPolicy(
             index: index, id: p.id, title: p.title, subject: p.subject, effectiveFrom: p.effectiveFrom, effectiveTo: p.effectiveTo,
-            basis: p.basis, who: p.who, eligible: eligible!, amount: amount, higherOf: higher, file: p.file, rulesDirectory: rulesDirectory)
+            basis: p.basis, who: p.who, procedure: p.procedure, publicity: p.publicity, eligible: eligible!, amount: amount, higherOf: higher, file: p.file, rulesDirectory: rulesDirectory)
     }
 
     func otherPolicy(_ o: RawPolicy.Overlap, from index: Int) -> Int? {

@@ -3,7 +3,7 @@ import SourceDiagnostics
 import YAMLSource
 
 extension RuleDecoder {
-    static let policyKeys = ["policy", "title", "order", "subject", "effective", "basis", "who", "members", "let", "eligible", "amount", "overlaps", "notes"]
+    static let policyKeys = ["policy", "title", "order", "subject", "effective", "basis", "who", "procedure", "publicity", "members", "let", "eligible", "amount", "overlaps", "notes"]
     static let leafKeys = ["id", "when", "unless", "met", "unmet", "excepted", "change", "basis"]
     static let groupKeys = ["id", "all", "any", "not", "met", "unmet", "basis"]
 
@@ -60,6 +60,8 @@ extension RuleDecoder {
             id: id, idNode: idNode, title: value("title").flatMap { string($0, "`title`") } ?? id, order: order, subject: subject,
             effectiveFrom: from, effectiveTo: to, basis: value("basis").flatMap { strings($0, "`basis`") } ?? [],
             who: value("who").flatMap { string($0, "`who`") },
+            procedure: value("procedure").flatMap { strings($0, "`procedure`") } ?? [],
+            publicity: value("publicity").flatMap { string($0, "`publicity`") },
             memberLets: value("members").map { decodeLets($0, memberScope: true) } ?? [],
             lets: value("let").map { decodeLets($0, memberScope: false) } ?? [],
             eligible: value("eligible").flatMap { decodeCondition($0, path: "eligible", ids: &ids) },

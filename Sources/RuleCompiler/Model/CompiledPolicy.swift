@@ -101,6 +101,9 @@ public final class CompiledPolicy: Sendable {
     public let effectiveTo: Day?
     public let basis: [String]
     public let who: String?
+    /// How to apply, step by step, and how the result is made public (公示), for the 明白纸.
+    public let procedure: [String]
+    public let publicity: String?
     public let eligible: CompiledCondition
     public let amount: CompiledAmount?
     /// 择高: policies of which only the higher amount is paid.
@@ -109,7 +112,7 @@ public final class CompiledPolicy: Sendable {
     /// The file as the rule set names it: policies/dibao.yaml.
     public let sourcePath: String
 
-    init(index: Int, id: String, title: String, subject: FieldLevel, effectiveFrom: Day?, effectiveTo: Day?, basis: [String], who: String?, eligible: CompiledCondition, amount: CompiledAmount?, higherOf: [(Int, Template?)], file: SourceFile, rulesDirectory: String) {
+    init(index: Int, id: String, title: String, subject: FieldLevel, effectiveFrom: Day?, effectiveTo: Day?, basis: [String], who: String?, procedure: [String], publicity: String?, eligible: CompiledCondition, amount: CompiledAmount?, higherOf: [(Int, Template?)], file: SourceFile, rulesDirectory: String) {
         self.index = index
         self.id = id
         self.title = title
@@ -118,6 +121,8 @@ public final class CompiledPolicy: Sendable {
         self.effectiveTo = effectiveTo
         self.basis = basis
         self.who = who
+        self.procedure = procedure
+        self.publicity = publicity
         self.eligible = eligible
         self.amount = amount
         self.higherOf = higherOf

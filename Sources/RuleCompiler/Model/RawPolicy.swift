@@ -53,6 +53,8 @@ struct RawPolicy {
     let effectiveTo: Day?
     let basis: [String]
     let who: String?
+    let procedure: [String]
+    let publicity: String?
     let memberLets: [Let]
     let lets: [Let]
     let eligible: RawCondition?
