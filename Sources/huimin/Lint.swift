@@ -13,10 +13,16 @@ struct Lint: ParsableCommand {
     @Option(name: .long, help: "text or json.")
     var format: OutputFormat = .text
 
+    @Option(name: .long, help: "Case files or folders: warn about every policy that no case checks (repeatable).")
+    var cases: [String] = []
+
     func run() throws {
         let dir = directory ?? RulesOptions(rules: nil).directory
         let outcome = RuleLoader.load(directory: dir)
-        let diagnostics = outcome.diagnostics
+        var diagnostics = outcome.diagnostics
+        if let rules = outcome.rules, !cases.isEmpty {
+            diagnostics = (diagnostics + Self.policiesWithoutCases(rules, cases)).sorted { ($0.span?.file.path ?? "", $0.span?.start ?? 0) < ($1.span?.file.path ?? "", $1.span?.start ?? 0) }
+        }
         switch format {
         case .json:
             let json = JSONValue.object([
@@ -33,6 +39,35 @@ struct Lint: ParsableCommand {
             Output.stdout("\(dir): \(DiagnosticRenderer.summaryLine(diagnostics))" + (outcome.rules != nil ? " (\(policies) policies, \(regions) regions)" : "") + "\n")
         }
         if outcome.hasErrors { throw ExitCode(1) }
+    }
+}
+
+extension Lint {
+    /// A policy that no case expects anything of is untested: a warning at its `policy:` line.
+    static func policiesWithoutCases(_ rules: RuleSet, _ paths: [String]) -> [Diagnostic] {
+        var checked = Set<String>()
+        var problems: [Diagnostic] = []
+        for path in paths {
+            let files = FileBytes.isDirectory(path) ? FileBytes.files(under: path, suffixes: [".yaml", ".yml"]) : [path]
+            for file in files {
+                let cases = CaseFile.load(path: file, rules: rules)
+                problems += cases.diagnostics.filter { $0.severity == .error }
+                for c in cases.cases { for e in c.expectations { checked.insert(e.policy) } }
+            }
+        }
+        for p in rules.policies where !checked.contains(p.id) {
+            // The `policy:` line: the first line that starts with it.
+            let bytes = p.file.bytes, key = Array("policy:".utf8)
+            var start = 0
+            while start < bytes.count, !bytes[start...].starts(with: key) {
+                start = (bytes[start...].firstIndex(of: 10) ?? bytes.count - 1) + 1
+            }
+            if start >= bytes.count { start = 0 }
+            let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+            problems.append(Diagnostic("lint.policy-without-cases", "no case checks the policy `\(p.id)`", at: Span(file: p.file, start: start, end: end),
+                severity: .warning, help: "add a case that expects a decision of `\(p.id)` to a file under \(paths.joined(separator: ", "))"))
+        }
+        return problems
     }
 }
 

@@ -279,4 +279,13 @@ struct ScreenCLITests {
         #expect(bare.status == 2)
         #expect(bare.stderr.contains("say what to compare"))
     }
+
+    @Test("lint --cases warns about every policy no case checks (golden)")
+    func lintPoliciesWithoutCases() throws {
+        let r = try CLITests.run(["lint", "rules", "--cases", "cases/tekun.yaml", "--cases", "cases/wuhan-gaoling.yaml"])
+        #expect(r.status == 0)
+        Repo.expectGolden(r.stdout, Repo.fixtures + "/lint-cases/expected.txt")
+        let all = try CLITests.run(["lint", "rules", "--cases", "cases"])
+        #expect(all.stdout == "rules: 0 errors, 0 warnings (8 policies, 27 regions)\n")
+    }
 }

@@ -22,8 +22,7 @@ extension RuleLoader {
             }
         }
         for policy in s.compiled {
-            let used = parametersUsed(by: policy, s)
-            for index in used.sorted() {
+            for index in rules.references(of: policy).parameters {
                 let spec = schema.parameters[index]
                 for code in checked {
                     checkCoverage(spec, policy, region: code, rules, &s.bag)
@@ -69,29 +68,5 @@ extension RuleLoader {
             guard let next else { return }
             day = next
         }
-    }
-
-    static func parametersUsed(by policy: CompiledPolicy, _ s: LoadState) -> Set<Int> {
-        var used = Set<Int>()
-        var seenLets = Set<String>()
-        func walk(_ e: TExpr) {
-            switch e.op {
-            case .parameter(let i, _): used.insert(i)
-            case .householdLet(let slot, _):
-                if seenLets.insert("h\(slot)").inserted { walk(s.householdLets[slot].expr) }
-            case .memberLet(let slot, _):
-                if seenLets.insert("m\(slot)").inserted { walk(s.memberLets[slot].expr) }
-            default: break
-            }
-            e.children.forEach(walk)
-        }
-        for c in policy.eligible.all {
-            if case .leaf(let w, let u) = c.kind {
-                walk(w)
-                u.map(walk)
-            }
-        }
-        policy.amount.map { walk($0.expr) }
-        return used
     }
 }

@@ -27,6 +27,7 @@ public enum RuleLoader {
         ("expressions", false, compileExpressions),
         ("layouts", false, decodeLayouts),
         ("parameters", true, checkParameterCoverage),
+        ("usage", true, checkUsage),
     ]
 
     public static func load(directory: String, lint: Bool = true) -> Outcome {
