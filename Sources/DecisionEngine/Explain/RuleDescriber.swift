@@ -105,6 +105,19 @@ public struct RuleDescriber {
             return .words("\(text(a)) ÷ \(text(b))（计算到\(unit.chinese)，\(mode.chinese)）")
         case .round(let a, let unit, let mode): return .words("\(text(a))（计算到\(unit.chinese)，\(mode.chinese)）")
         case .compare(let op, let a, let b):
+            // Two figures known on the date are compared here, not left to the reader.
+            if let x = number(a), let y = number(b) {
+                let r: Bool
+                switch op {
+                case .less: r = x < y
+                case .lessOrEqual: r = x <= y
+                case .greater: r = x > y
+                case .greaterOrEqual: r = x >= y
+                case .equal: r = x == y
+                case .notEqual: r = x != y
+                }
+                return .value(.bool(r), .bool)
+            }
             if case .value(.bool(let x), _) = describe(b), op == .equal || op == .notEqual {
                 let yes = x == (op == .equal)
                 return .words(yes ? text(a) : "不属于“\(text(a))”")
@@ -144,6 +157,21 @@ public struct RuleDescriber {
         case .addDate(let unit, let a, let n):
             return .words("\(text(a))起\(text(n))\(unit == .days ? "天" : unit == .months ? "个月" : "年")")
         case .month(let edge, let a): return .words("\(text(a))所在月的\(edge == .start ? "第一天" : "最后一天")")
+        }
+    }
+
+    /// A number known without a household: a constant, or a parameter with one value on the date.
+    func number(_ e: TExpr) -> Fixed? {
+        let v: Value?
+        switch e.op {
+        case .constant(let c): v = c
+        case .parameter(let i, _): v = entry(i)?.value
+        default: v = nil
+        }
+        switch v {
+        case .int(let i)?: return Fixed(i)
+        case .fixed(let f)?: return f
+        default: return nil
         }
     }
 
