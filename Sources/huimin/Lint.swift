@@ -47,13 +47,10 @@ extension Lint {
     static func policiesWithoutCases(_ rules: RuleSet, _ paths: [String]) -> [Diagnostic] {
         var checked = Set<String>()
         var problems: [Diagnostic] = []
-        for path in paths {
-            let files = FileBytes.isDirectory(path) ? FileBytes.files(under: path, suffixes: [".yaml", ".yml"]) : [path]
-            for file in files {
-                let cases = CaseFile.load(path: file, rules: rules)
-                problems += cases.diagnostics.filter { $0.severity == .error }
-                for c in cases.cases { for e in c.expectations { checked.insert(e.policy) } }
-            }
+        for file in CaseFile.files(under: paths) {
+            let cases = CaseFile.load(path: file, rules: rules)
+            problems += cases.diagnostics.filter { $0.severity == .error }
+            for c in cases.cases { for e in c.expectations { checked.insert(e.policy) } }
         }
         for p in rules.policies where !checked.contains(p.id) {
             // The `policy:` line: the first line that starts with it.

@@ -24,9 +24,7 @@ struct TestCases: ParsableCommand {
 
     func run() throws {
         let rules = try rulesOptions.load()
-        let files = (paths.isEmpty ? ["cases"] : paths).flatMap { path in
-            FileBytes.isDirectory(path) ? FileBytes.files(under: path, suffixes: [".yaml", ".yml"]) : [path]
-        }
+        let files = CaseFile.files(under: paths.isEmpty ? ["cases"] : paths)
         if files.isEmpty {
             Output.stderr("error: no case files found in \(paths.isEmpty ? "cases" : paths.joined(separator: ", "))\n")
             throw ExitCode(1)

@@ -30,6 +30,13 @@ public struct CaseFile: Sendable {
     public let cases: [TestCase]
     public let diagnostics: [Diagnostic]
 
+    /// The case files a list of paths names: files as given, folders searched for .yaml files.
+    public static func files(under paths: [String]) -> [String] {
+        paths.flatMap { path in
+            FileBytes.isDirectory(path) ? FileBytes.files(under: path, suffixes: [".yaml", ".yml"]) : [path]
+        }
+    }
+
     public static func load(path: String, rules: RuleSet) -> CaseFile {
         switch SourceFile.load(path: path) {
         case .failure(let e):

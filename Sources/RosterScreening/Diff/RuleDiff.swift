@@ -54,7 +54,9 @@ public struct RuleDiff: HouseholdWorker {
         mapper = RecordMapper(from: new.schema, to: base.schema)
     }
 
-    public var policyTallies: [PolicyChangeTally] { pairs.map { PolicyChangeTally(policy: $0.id, title: $0.title) } }
+    public func prepare(_ summary: inout ScreeningSummary) {
+        summary.changes = pairs.map { PolicyChangeTally(policy: $0.id, title: $0.title) }
+    }
 
     public var header: [UInt8] {
         guard format == .csv else { return [] }
@@ -68,7 +70,6 @@ public struct RuleDiff: HouseholdWorker {
         let baseEval = HouseholdEvaluation(rules: base, record: mapper?.map(record) ?? record, on: baseDate)
         summary.households += 1
         summary.persons += record.members.count
-        if summary.changes.isEmpty { summary.changes = policyTallies }
         for (i, pair) in pairs.enumerated() {
             let personLevel = (pair.new ?? pair.base)!.subject == .person
             for m in personLevel ? Array(record.members.indices) : [-1] {
@@ -98,7 +99,7 @@ public struct RuleDiff: HouseholdWorker {
                 }
                 let why = reasons(i, pair, b, n, baseEval, newEval)
                 let subject = m >= 0 ? record.members[m].id : record.id
-                write(record.id, subject, pair.id, change, bStatus, nStatus, bAmount, nAmount, why, into: &out)
+                write(record.id, subject, pair.id, pair.title, change, bStatus, nStatus, bAmount, nAmount, why, into: &out)
             }
         }
     }
@@ -161,7 +162,7 @@ public struct RuleDiff: HouseholdWorker {
         }
     }
 
-    func write(_ household: String, _ subject: String, _ policy: String, _ change: Change, _ bs: DecisionStatus, _ ns: DecisionStatus,
+    func write(_ household: String, _ subject: String, _ policy: String, _ title: String, _ change: Change, _ bs: DecisionStatus, _ ns: DecisionStatus,
                _ ba: Fixed, _ na: Fixed, _ why: (conditions: [String], parameters: [String]), into out: inout [UInt8]) {
         let delta = na - ba
         switch format {
@@ -179,7 +180,6 @@ public struct RuleDiff: HouseholdWorker {
             out.append(contentsOf: json.serialized().utf8)
             out.append(10)
         case .text:
-            let title = pairs.first { $0.id == policy }?.title ?? policy
             var line = "\(subject == household ? household : household + " " + subject)  \(title)  \(change.chinese)  \(bs.chinese)→\(ns.chinese)"
             if ba != na { line += "  \(ba.yuanString)→\(na.yuanString)（\(delta >= .zero ? "+" : "")\(delta.yuanString)）" }
             let because = why.conditions + why.parameters
@@ -211,11 +211,12 @@ struct RecordMapper: Sendable {
         household = plan(source.household, target.household)
         person = plan(source.person, target.person)
         self.target = target
-        let identity = source.household.count == target.household.count && source.person.count == target.person.count
-            && household.allSatisfy { $0.0 == $0.1 && ($0.2.map { r in r.enumerated().allSatisfy { $0.offset == $0.element } } ?? true) }
-            && person.allSatisfy { $0.0 == $0.1 && ($0.2.map { r in r.enumerated().allSatisfy { $0.offset == $0.element } } ?? true) }
-            && household.count == target.household.count && person.count == target.person.count
-        if identity { return nil }
+        // Every field of both schemas in the same slot, every choice in the same place: nothing to carry over.
+        func same(_ plan: [(from: Int, to: Int, remap: [Int]?)], _ a: [FieldSpec], _ b: [FieldSpec]) -> Bool {
+            a.count == b.count && plan.count == b.count
+                && plan.allSatisfy { $0.from == $0.to && ($0.remap?.enumerated().allSatisfy { $0.offset == $0.element } ?? true) }
+        }
+        if same(household, source.household, target.household), same(person, source.person, target.person) { return nil }
     }
 
     func map(_ record: HouseholdRecord) -> HouseholdRecord {

@@ -32,7 +32,7 @@ public struct ScreeningSummary: Sendable {
     public let tracksReceiving: Bool
 
     public init(rules: RuleSet, date: Day) {
-        tracksReceiving = rules.schema.conventions.receiving.flatMap { rules.schema.field($0, .person) } != nil
+        tracksReceiving = rules.schema.receivingField != nil
         policies = rules.policies.map { PolicyTally(policy: $0.id, title: $0.title) }
         self.date = date
         rulesHash = rules.hash
@@ -44,17 +44,15 @@ public struct ScreeningSummary: Sendable {
     }
 
     public mutating func merge(_ other: ScreeningSummary) {
-        if changes.isEmpty { changes = other.changes } else {
-            for i in other.changes.indices {
-                let o = other.changes[i]
-                changes[i].newlyEligible += o.newlyEligible
-                changes[i].noLongerEligible += o.noLongerEligible
-                changes[i].amountUp += o.amountUp
-                changes[i].amountDown += o.amountDown
-                changes[i].undeterminedChanged += o.undeterminedChanged
-                changes[i].baseTotal = changes[i].baseTotal + o.baseTotal
-                changes[i].newTotal = changes[i].newTotal + o.newTotal
-            }
+        for i in other.changes.indices {
+            let o = other.changes[i]
+            changes[i].newlyEligible += o.newlyEligible
+            changes[i].noLongerEligible += o.noLongerEligible
+            changes[i].amountUp += o.amountUp
+            changes[i].amountDown += o.amountDown
+            changes[i].undeterminedChanged += o.undeterminedChanged
+            changes[i].baseTotal = changes[i].baseTotal + o.baseTotal
+            changes[i].newTotal = changes[i].newTotal + o.newTotal
         }
         rows += other.rows
         households += other.households

@@ -35,15 +35,9 @@ public struct HouseholdScreener: HouseholdWorker {
         self.rules = rules
         self.date = date
         self.options = options
-        receivingField = rules.schema.conventions.receiving.flatMap { rules.schema.field($0, .person) }.flatMap {
-            if case .enumList = $0.kind { return $0.index }
-            return nil
-        }
-        let policyEnum = rules.schema.conventions.receiving.flatMap { rules.schema.field($0, .person) }.flatMap { f -> EnumType? in
-            if case .enumList(let e) = f.kind { return e }
-            return nil
-        }
-        receivingBits = rules.policies.map { p in policyEnum?.ordinal(of: p.id).map { 1 << UInt64($0) } ?? 0 }
+        let receiving = rules.schema.receivingField
+        receivingField = receiving?.field.index
+        receivingBits = rules.policies.map { p in receiving?.policies.ordinal(of: p.id).map { 1 << UInt64($0) } ?? 0 }
         selected = rules.policies.filter { options.policies == nil || options.policies!.contains($0.id) }
     }
 
@@ -112,7 +106,7 @@ public struct HouseholdScreener: HouseholdWorker {
         let schema = rules.schema
         let members = layout.rows == .person ? Array(record.members.indices) : [-1]
         // Columns that do not depend on the member are worked out once for the household.
-        var shared: [String?] = layout.columns.map { column in
+        let shared: [String?] = layout.columns.map { column in
             switch column.source {
             case .field(.household, let i): return Masking.cell(record.values[i], schema.household[i], reveal: options.revealIDs)
             case .policy(let i, let show) where rules.policies[i].subject == .household:
@@ -140,7 +134,6 @@ public struct HouseholdScreener: HouseholdWorker {
             }
             CSVWriter.appendRow(row, to: &out)
         }
-        shared.removeAll()
     }
 
     static func cell(_ show: OutputLayout.Show, _ p: CompiledPolicy, _ member: Int, _ outcome: PolicyOutcome, _ builder: DecisionBuilder) -> String {

@@ -12,6 +12,12 @@ public protocol HouseholdWorker: Sendable {
     var header: [UInt8] { get }
     /// Appends the household's output and counts it into `summary`.
     func screen(_ record: HouseholdRecord, into out: inout [UInt8], summary: inout ScreeningSummary)
+    /// Adds the worker's own tallies to an empty summary (the job's and each worker's part).
+    func prepare(_ summary: inout ScreeningSummary)
+}
+
+extension HouseholdWorker {
+    public func prepare(_ summary: inout ScreeningSummary) {}
 }
 
 /// Splits a batch of households among workers; each returns its bytes and its part of the

@@ -58,7 +58,9 @@ public struct ScreeningJob {
 
     /// Reads the roster with `rules`' schema and hands each household to `worker`.
     public func run(rules: RuleSet, date: Day, worker screener: some HouseholdWorker) -> Result<ScreeningSummary, Failure> {
-        var summary = ScreeningSummary(rules: rules, date: date)
+        var template = ScreeningSummary(rules: rules, date: date)
+        screener.prepare(&template)
+        var summary = template
         let out: OutputFile
         let rej: OutputFile
         do {
@@ -96,7 +98,7 @@ public struct ScreeningJob {
         pending.reserveCapacity(batchSize)
         func screenPending() {
             guard !pending.isEmpty, let assembler else { return }
-            let parts = ParallelScreening.screen(pending, assembler: assembler, with: screener, jobs: jobs, template: ScreeningSummary(rules: rules, date: date))
+            let parts = ParallelScreening.screen(pending, assembler: assembler, with: screener, jobs: jobs, template: template)
             for part in parts {
                 buffer += part.bytes
                 if !part.rejects.isEmpty {

@@ -8,7 +8,7 @@ public struct OutputLayout: Sendable {
     public enum Rows: String, Sendable, CaseIterable { case person, household }
 
     /// What a column shows.
-    public enum Source: Sendable, Equatable {
+    public enum Source: Sendable {
         /// A field of the household or of the row's member, as the roster would give it.
         case field(level: FieldLevel, index: Int)
         /// A policy's result, for the row's subject.
@@ -41,12 +41,4 @@ public struct OutputLayout: Sendable {
     public let rows: Rows
     public let columns: [Column]
     public let span: Span
-
-    /// Whether any column needs the explanation text.
-    public var explains: Bool {
-        columns.contains {
-            if case .policy(_, .explanation) = $0.source { return true }
-            return false
-        }
-    }
 }

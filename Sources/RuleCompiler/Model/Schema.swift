@@ -119,6 +119,13 @@ public struct Schema: Sendable {
         public var receiving: String? = "receiving"
     }
 
+    /// The member field that lists the policies a person already receives (`conventions.receiving`),
+    /// when the schema has one of the right type.
+    public var receivingField: (field: FieldSpec, policies: EnumType)? {
+        guard let f = conventions.receiving.flatMap({ field($0, .person) }), case .enumList(let e) = f.kind else { return nil }
+        return (f, e)
+    }
+
     public func field(_ key: String, _ level: FieldLevel) -> FieldSpec? {
         (level == .household ? household : person).first { $0.key == key }
     }
