@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -6,9 +6,16 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "huimin", targets: ["huimin"]),
+        // The HTTP server has its own executable, so the CLI and the tests build without Hummingbird.
+        .executable(name: "huimin-server", targets: ["HuiminServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,10 +41,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the server answers, as plain functions of a request: no HTTP framework, tested directly.
+        .target(
+            name: "HuiminService",
+            dependencies: ["DecisionEngine", "RuleCompiler", "RosterScreening", "PolicyExpr", "SourceDiagnostics"],
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "HuiminServer",
+            dependencies: [
+                "HuiminService", "SourceDiagnostics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(name: "HuiminBench", dependencies: ["DecisionEngine", "RuleCompiler"]),
         .testTarget(
             name: "HuiminTests",
-            dependencies: ["DecisionEngine", "RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics", "RosterScreening"],
+            dependencies: ["DecisionEngine", "RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics", "RosterScreening", "HuiminService"],
             resources: [.copy("Fixtures")]
         ),
     ]

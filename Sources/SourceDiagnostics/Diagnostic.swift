@@ -44,6 +44,8 @@ public struct Diagnostic: Sendable {
     public var path: String?
     public var notes: [String]
     public var help: String?
+    /// For a problem in a record: the field it is about (`members[0].relation`).
+    public var field: String?
     /// True for problems in residents' records: the source line may hold personal data, so it is never shown.
     public var hidesSource = false
 

@@ -18,10 +18,15 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// Compact JSON, or indented by two spaces with `pretty`.
     public func serialized(pretty: Bool = false) -> String {
+        String(decoding: bytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// The JSON text as UTF-8 bytes, for writers that need no `String`.
+    public func bytes(pretty: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(4096)
+        out.reserveCapacity(16384)
         write(into: &out, pretty: pretty, indent: 0)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// Appends the JSON text as UTF-8 bytes: no per-character string work.
@@ -64,20 +69,30 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// A JSON string literal; UTF-8 passes through, control characters, quotes and backslashes are escaped.
+    /// Runs that need no escape are copied whole.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case UInt8(ascii: "\n"): out.append(contentsOf: [92, 110])
-            case UInt8(ascii: "\r"): out.append(contentsOf: [92, 114])
-            case UInt8(ascii: "\t"): out.append(contentsOf: [92, 116])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: out.append(b)
+        var s = s
+        s.withUTF8 { bytes in
+            var start = 0
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i])) }
+                start = i + 1
+                switch b {
+                case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+                case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+                case UInt8(ascii: "\n"): out.append(contentsOf: [92, 110])
+                case UInt8(ascii: "\r"): out.append(contentsOf: [92, 114])
+                case UInt8(ascii: "\t"): out.append(contentsOf: [92, 116])
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    let h = hex.utf8Start
+                    out.append(contentsOf: [92, 117, 48, 48, h[Int(b >> 4)], h[Int(b & 15)]])
+                }
             }
+            if start < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...])) }
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -30,7 +30,7 @@ struct Huimin: ParsableCommand {
         commandName: "huimin",
         abstract: "惠民：社会救助政策资格核对（规则即代码）。",
         discussion: "Exit status: 0 done (whatever the decisions), 1 rule or input errors or failed cases, 2 usage.",
-        subcommands: [Check.self, Screen.self, Diff.self, Explain.self, Lint.self, TestCases.self, GenRoster.self])
+        subcommands: [Check.self, Screen.self, Diff.self, Explain.self, Lint.self, TestCases.self, GenRoster.self, Serve.self])
 }
 
 /// Options every command that reads rules shares.
@@ -87,12 +87,7 @@ struct DateOption: ExpressibleByArgument {
     }
     init(day: Day) { self.day = day }
 
-    static var today: Day {
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
-        return Day(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday))!
-    }
+    static var today: Day { Day.today }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

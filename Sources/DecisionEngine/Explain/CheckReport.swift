@@ -41,15 +41,25 @@ public struct CheckReport: Sendable {
 
     // MARK: JSON (DESIGN §7)
 
-    public var json: JSONValue {
-        .object([
+    /// Which rendered texts the JSON carries besides the data: none, the resident's (`text`), or
+    /// also the worker view (`worker_text`).
+    public enum Texts: String, Sendable, CaseIterable { case none, resident, worker }
+
+    public var json: JSONValue { json(texts: .none) }
+
+    public func json(texts: Texts) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
             ("version", .string(CheckReport.version)),
             ("date", .string(date.description)),
             ("rules", .object([("hash", .string(rulesHash))])),
             ("household", .string(householdID)),
+            ("household_label", .string(householdLabel)),
+            ("members", .int(memberCount)),
             ("region", .object([("code", .string(regionCode)), ("name", .string(regionName))])),
-            ("decisions", .array(decisions.map(\.json))),
-        ])
+            ("decisions", .array(decisions.map { $0.json(texts: texts) })),
+        ]
+        if texts != .none { pairs.append(("text", .string(text(full: texts == .worker)))) }
+        return .object(pairs)
     }
 
     // MARK: Text (DESIGN §5)
@@ -66,8 +76,10 @@ public struct CheckReport: Sendable {
 }
 
 extension Decision {
-    public var json: JSONValue {
-        .object([
+    public var json: JSONValue { json(texts: .none) }
+
+    public func json(texts: CheckReport.Texts) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
             ("policy", .string(policy)),
             ("title", .string(title)),
             ("subject", .string(subject)),
@@ -99,7 +111,10 @@ extension Decision {
                 ])
             })),
             ("basis", .array(basis.map { .string($0) })),
-        ])
+        ]
+        if texts != .none { pairs.append(("text", .string(residentText))) }
+        if texts == .worker { pairs.append(("worker_text", .string(workerText))) }
+        return .object(pairs)
     }
 
     var heading: String { title + (subjectLabel.map { "（\($0)）" } ?? "") }

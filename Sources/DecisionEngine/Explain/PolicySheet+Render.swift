@@ -2,14 +2,35 @@ import PolicyExpr
 import SourceDiagnostics
 
 extension PolicySheet {
-    public enum Format: String, Sendable, CaseIterable { case text, markdown, html }
+    public enum Format: String, Sendable, CaseIterable { case text, markdown, html, json }
 
     public func render(_ format: Format) -> String {
         switch format {
         case .text: text
         case .markdown: markdown
         case .html: html
+        case .json: json.serialized(pretty: true) + "\n"
         }
+    }
+
+    /// The same sheet as data, for other systems and the worker's page.
+    public var json: JSONValue {
+        func condition(_ c: Condition) -> JSONValue {
+            if let group = c.group { return .object([("group", .string(group)), ("parts", .array(c.parts.map(condition)))]) }
+            return .object([("text", .string(c.text)), ("basis", .array(c.basis.map { .string($0) }))])
+        }
+        func strings(_ xs: [String]) -> JSONValue { .array(xs.map { .string($0) }) }
+        return .object([
+            ("policy", .string(policy)), ("title", .string(title)), ("region", .string(regionName)), ("date", .string(date.description)),
+            ("in_effect", .bool(inEffect)), ("who", who.map { .string($0) } ?? .null), ("subject", .string(subject)),
+            ("conditions", .array(conditions.map(condition))), ("overlaps", strings(overlaps)),
+            ("amount", amount.map { .string($0) } ?? .null),
+            ("standards", .array(standards.map { s in
+                .object([("label", .string(s.label)), ("figure", .string(s.figure)), ("unit", s.unit.map { .string($0) } ?? .null), ("note", s.note.map { .string($0) } ?? .null)])
+            })),
+            ("documents", strings(documents)), ("procedure", strings(procedure)), ("publicity", publicity.map { .string($0) } ?? .null),
+            ("basis", strings(basis)), ("source", .string(source)), ("rules", .object([("hash", .string(rulesHash))])),
+        ])
     }
 
     var heading: String { "\(title)政策明白纸" }

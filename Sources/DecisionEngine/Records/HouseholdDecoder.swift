@@ -31,6 +31,7 @@ public struct HouseholdDecoder {
         func problem(_ id: String, _ path: String, _ message: String, _ node: YAMLNode, help: String? = nil) {
             var d = Diagnostic(id, "\(path.isEmpty ? "" : "\(path): ")\(message)", at: node.span, help: help)
             d.hidesSource = true
+            if !path.isEmpty { d.field = path }
             problems.append(d)
         }
         var record = HouseholdRecord(schema: schema, origin: origin)

@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PolicyExpr
+import RosterScreening
+import RuleCompiler
+import SourceDiagnostics
+import Synchronization
+
+/// POST /v1/screen: a roster uploaded as the body (CSV in UTF-8 or GB18030, XLSX, or JSONL),
+/// screened by the same job as `huimin screen`. The upload lives in a private temporary folder
+/// (mode 0700) only while it is screened, and is removed before the answer leaves.
+final class RosterUpload: Sendable {
+    let jobs: Int?
+    /// One roster at a time: each already uses every core, and memory stays bounded.
+    private let gate = Mutex(())
+
+    init(jobs: Int?) { self.jobs = jobs }
+
+    static let spreadsheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    func screen(_ r: ServiceRequest, rules: RuleSet) throws(ServiceError) -> ServiceResponse {
+        let day = try API.date(r)
+        let policies = try API.policies(r, rules)
+        let format = try API.choice(r, "format", default: "json", among: ["json", "csv", "jsonl"])
+        let explain = try API.flag(r, "explain")
+        let encoding = try API.choice(r, "encoding", default: "auto", among: RosterEncoding.allCases.map(\.rawValue))
+        let layout = try Self.layout(r.value("layout"), rules, format: format)
+        guard !r.body.isEmpty else { throw ServiceError(400, "request.empty-body", "the body is empty: send the roster file itself as the body") }
+        let ext = try Self.kind(r)
+
+        return try gate.withLock { _ throws(ServiceError) in
+            let dir = try TemporaryFolder()
+            defer { dir.remove() }
+            let roster = dir.path + "/roster." + ext
+            let out = dir.path + "/results." + (format == "csv" ? "csv" : "jsonl")
+            let rejects = dir.path + "/rejects.csv"
+            guard case .success = FileBytes.writeAtomically(r.body, to: roster) else {
+                throw ServiceError(500, "internal", "cannot store the upload for screening")
+            }
+            var job = ScreeningJob(roster: roster)
+            job.output = out
+            job.rejects = rejects
+            job.encoding = RosterEncoding(rawValue: encoding)!
+            job.sheet = r.value("sheet")
+            job.bom = format == "csv"
+            if let jobs { job.jobs = jobs }
+            job.options.format = format == "csv" ? .csv : .jsonl
+            job.options.layout = layout
+            job.options.explain = explain
+            job.options.policies = policies
+            let summary: ScreeningSummary
+            switch job.run(rules: rules, date: day) {
+            case .failure(let e):
+                throw ServiceError(422, "roster.unreadable", e.description.replacing(roster, with: "the roster"))
+            case .success(let s): summary = s
+            }
+            let results = Self.read(out)
+            let rejected = Self.rejects(rejects)
+            switch format {
+            case "json":
+                var body: [UInt8] = []
+                body.reserveCapacity(results.count + 4096)
+                body += Array(#"{"summary":"#.utf8)
+                summary.json.write(into: &body, pretty: false, indent: 0)
+                body += Array(#","results":["#.utf8)
+                var first = true
+                for line in results.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+                    if !first { body.append(UInt8(ascii: ",")) }
+                    first = false
+                    body += line
+                }
+                body += Array(#"],"rejects":"#.utf8)
+                JSONValue.array(rejected).write(into: &body, pretty: false, indent: 0)
+                body.append(UInt8(ascii: "}"))
+                return ServiceResponse(contentType: "application/json; charset=utf-8", body: body)
+            default:
+                // The rows that could not be screened are counted here; ask for JSON to read why.
+                return ServiceResponse(
+                    contentType: format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson", body: results,
+                    headers: [
+                        ("Content-Disposition", "attachment; filename=\"huimin-\(day).\(format)\""),
+                        ("X-Huimin-Rows", String(summary.rows)), ("X-Huimin-Rejected-Rows", String(summary.rejectedRows)),
+                    ])
+            }
+        }
+    }
+
+    /// The file kind: from the media type, else from the first bytes (a zip is a workbook).
+    static func kind(_ r: ServiceRequest) throws(ServiceError) -> String {
+        switch r.contentType {
+        case "text/csv", "application/csv": return "csv"
+        case spreadsheet: return "xlsx"
+        case "application/x-ndjson", "application/jsonl", "application/x-jsonlines": return "jsonl"
+        case nil, "application/octet-stream", "text/plain":
+            if r.body.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "xlsx" }
+            if r.body.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{") { return "jsonl" }
+            return "csv"
+        case "multipart/form-data":
+            throw ServiceError(415, "request.unsupported-media-type", "send the roster file itself as the body (text/csv, \(spreadsheet) or application/x-ndjson), not a form")
+        case let other?:
+            throw ServiceError(415, "request.unsupported-media-type", "a roster is text/csv, \(spreadsheet) or application/x-ndjson, not \(other)")
+        }
+    }
+
+    static func layout(_ name: String?, _ rules: RuleSet, format: String) throws(ServiceError) -> ScreeningOptions.Layout {
+        switch name ?? (format == "csv" ? rules.defaultLayout ?? "long" : "long") {
+        case "long": return .long
+        case "wide": return .wide
+        case let n:
+            if let l = rules.layout(n) { return .declared(l) }
+            let names = ["long", "wide"] + rules.layouts.map(\.name)
+            throw ServiceError(400, "request.bad-parameter", "`layout` must be one of \(names.joined(separator: ", ")) (got \(API.quoted(n)))")
+        }
+    }
+
+    static func read(_ path: String) -> [UInt8] {
+        guard case .success(let file) = SourceFile.load(path: path, maxBytes: Int.max) else { return [] }
+        return file.bytes
+    }
+
+    /// The rejects file, row by row: where, which field, and why.
+    static func rejects(_ path: String) -> [JSONValue] {
+        var rows: [JSONValue] = []
+        var header = true
+        _ = RosterReader(path: path, encoding: .utf8).read { record in
+            if header { header = false; return }
+            let f = record.fields
+            guard f.count >= 4 else { return }
+            rows.append(.object([
+                ("row", Int(f[0]).map { .int($0) } ?? .string(f[0])), ("household", .string(f[1])), ("field", .string(f[2])), ("reason", .string(f[3])),
+            ]))
+        }
+        return rows
+    }
+}
+
+/// A private folder under $TMPDIR (or /tmp), removed with everything in it.
+struct TemporaryFolder {
+    let path: String
+
+    init() throws(ServiceError) {
+        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array((base + "/huimin-screen-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw ServiceError(500, "internal", "cannot make a temporary folder for the upload")
+        }
+        path = String(cString: made)
+    }
+
+    func remove() {
+        guard let dir = opendir(path) else { return }
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            if name != ".", name != ".." { unlink(path + "/" + name) }
+        }
+        closedir(dir)
+        rmdir(path)
+    }
+}
