@@ -7,9 +7,10 @@ import Hummingbird
 import HuiminService
 import Logging
 import NIOCore
+import Foundation
+import Synchronization
 import ServiceLifecycle
 import SourceDiagnostics
-import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -40,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBodyKib = 1024
 
     @Option(name: .long, help: "Largest roster upload for /v1/screen, in MiB.")
-    var maxUploadMib = 64
+    var maxUploadMib = 16
 
     @Option(name: .long, help: "Seconds an idle connection is kept open.")
     var idleTimeout = 30
@@ -55,8 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
-        // SIGHUP reloads the rules; ignore it until the watcher is listening so an early one cannot kill us.
-        signal(SIGHUP, SIG_IGN)
+        // Signals first, before the server's threads exist: a process-wide handler, so whichever
+        // thread the kernel picks, a signal is never taken with its default action (death).
+        let signals = SignalPipe.install([SIGHUP, SIGTERM, SIGINT])
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -82,26 +84,75 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let snapshot = store.current
+        let watcher = RulesWatcher(store: store, interval: watchInterval, logger: logger)
         let app = Application(
-            responder: HuiminResponder(service: service, logger: logger),
+            responder: HuiminResponder(service: service, logger: logger, signals: signals),
             server: .http1(configuration: .init(idleTimeout: .seconds(Int64(idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "huimin"),
-            services: [RulesWatcher(store: store, interval: watchInterval, logger: logger)],
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 Output.stderr("huimin serve: http://\(host):\(bound)/ (rules \(snapshot.rules.hash), \(snapshot.rules.policies.count) policies, from \(directory))\n")
             },
             logger: logger
         )
-        try await app.runService()
+        let group = ServiceGroup(services: [app, watcher], logger: logger)
+        signals.listen { signal in
+            switch signal {
+            case SIGHUP: watcher.reload(because: "SIGHUP")
+            default:
+                // The first SIGTERM or Ctrl-C stops taking connections and lets requests in flight
+                // finish; a second one does not wait.
+                if signals.stopping.exchange(true, ordering: .relaxed) { Glibc.exit(1) }
+                logger.notice("stopping: finishing the requests in flight")
+                Task { await group.triggerGracefulShutdown() }
+            }
+        }
+        try await group.run()
+    }
+}
+
+/// Signals handled by writing their number to a pipe (all a handler may safely do), and read
+/// from the pipe on a thread of their own.
+final class SignalPipe: Sendable {
+    nonisolated(unsafe) static var writeEnd: Int32 = -1
+    let readEnd: Int32
+    let stopping = Atomic<Bool>(false)
+
+    private init(readEnd: Int32) { self.readEnd = readEnd }
+
+    static func install(_ signals: [Int32]) -> SignalPipe {
+        var ends: [Int32] = [0, 0]
+        pipe(&ends)
+        writeEnd = ends[1]
+        for number in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(SignalPipe.writeEnd, &byte, 1)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
+        }
+        return SignalPipe(readEnd: ends[0])
+    }
+
+    func listen(_ handle: @escaping @Sendable (Int32) -> Void) {
+        let fd = readEnd
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while read(fd, &byte, 1) == 1 { handle(Int32(byte)) }
+        }
     }
 }
 
 /// Carries a request to the service and its answer back; logs route, status and time only.
 struct HuiminResponder: HTTPResponder {
     typealias Context = BasicRequestContext
+    static let chunk = 256 << 10
     let service: API
     let logger: Logger
+    let signals: SignalPipe
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let started = ContinuousClock.now
@@ -120,9 +171,26 @@ struct HuiminResponder: HTTPResponder {
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000
         logger.info("\(method) \(path) \(answer.status) \(String(format3: ms))ms")
+        let bytes = answer.body
+        guard bytes.count > Self.chunk else {
+            return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        // A large answer (a roster's results) is written a piece at a time, each write awaited, so
+        // the request is not over — and a graceful shutdown waits — until the last byte is sent.
         return Response(
             status: .init(code: answer.status), headers: fields,
-            body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            body: .init(contentLength: bytes.count) { writer in
+                var start = 0
+                while start < bytes.count {
+                    let end = min(start + Self.chunk, bytes.count)
+                    try await writer.write(ByteBuffer(bytes: bytes[start..<end]))
+                    start = end
+                }
+                // When stopping, the connection is closed as soon as the answer ends, and what the
+                // event loop has not yet sent would be lost: hold the end until it has had time to go.
+                if signals.stopping.load(ordering: .relaxed) { try? await Task.sleep(for: .seconds(1)) }
+                try await writer.finish(nil)
+            })
     }
 
     func answer(_ request: Request, path: String, method: String) async -> ServiceResponse {
@@ -150,28 +218,23 @@ struct HuiminResponder: HTTPResponder {
     }
 }
 
-/// Reloads the rules on SIGHUP, and when their files change.
+/// Reloads the rules when their files change (and, called by the signal thread, on SIGHUP).
 struct RulesWatcher: Service {
     let store: RuleStore
     let interval: Double
     let logger: Logger
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in signals { reload(because: "SIGHUP") }
-            }
-            if interval > 0 {
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-                        if store.filesChanged() { reload(because: "the rule files changed") }
-                    }
-                }
-            }
+        guard interval > 0 else {
             try? await gracefulShutdown()
-            group.cancelAll()
+            return
+        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                if Task.isCancelled { break }
+                if store.filesChanged() { reload(because: "the rule files changed") }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import DecisionEngine
 import PolicyExpr
+import RosterScreening
 import RuleCompiler
 import SourceDiagnostics
 
@@ -17,12 +18,12 @@ public final class API: Sendable {
     public struct Limits: Sendable {
         /// Largest household body for /v1/check.
         public var checkBody = 1 << 20
-        /// Largest roster upload for /v1/screen.
-        public var upload = 64 << 20
+        /// Largest roster upload for /v1/screen (a street's roster; a city's goes to `huimin screen`).
+        public var upload = 16 << 20
         /// Workers per screening (default: every core).
         public var screeningJobs: Int?
 
-        public init(checkBody: Int = 1 << 20, upload: Int = 64 << 20, screeningJobs: Int? = nil) {
+        public init(checkBody: Int = 1 << 20, upload: Int = 16 << 20, screeningJobs: Int? = nil) {
             self.checkBody = checkBody
             self.upload = upload
             self.screeningJobs = screeningJobs
@@ -30,6 +31,8 @@ public final class API: Sendable {
     }
 
     public init(store: RuleStore, limits: Limits = Limits()) throws(Assets.Missing) {
+        // The server owns SIGTERM (it finishes requests in flight); uploads are removed by the handler.
+        InterruptCleanup.disable()
         self.store = store
         self.limits = limits
         assets = try Assets.load()
@@ -125,6 +128,9 @@ public final class API: Sendable {
         }
         guard !r.body.isEmpty else {
             throw ServiceError(400, "request.empty-body", "the body is empty: send one household as JSON, with `members` a list")
+        }
+        guard String(validating: r.body, as: UTF8.self) != nil else {
+            throw ServiceError(400, "request.malformed-json", "the body is not UTF-8 text: JSON is sent as UTF-8")
         }
         let file = SourceFile(path: "body", bytes: r.body)
         let (record, problems) = HouseholdDecoder(schema: rules.schema).decode(file: file)

@@ -24,7 +24,7 @@ final class RosterUpload: Sendable {
     func screen(_ r: ServiceRequest, rules: RuleSet) throws(ServiceError) -> ServiceResponse {
         let day = try API.date(r)
         let policies = try API.policies(r, rules)
-        let format = try API.choice(r, "format", default: "json", among: ["json", "csv", "jsonl"])
+        let format = try API.choice(r, "format", default: "json", among: ["json", "csv"])
         let explain = try API.flag(r, "explain")
         let encoding = try API.choice(r, "encoding", default: "auto", among: RosterEncoding.allCases.map(\.rawValue))
         let layout = try Self.layout(r.value("layout"), rules, format: format)
@@ -35,7 +35,7 @@ final class RosterUpload: Sendable {
             let dir = try TemporaryFolder()
             defer { dir.remove() }
             let roster = dir.path + "/roster." + ext
-            let out = dir.path + "/results." + (format == "csv" ? "csv" : "jsonl")
+            let out = dir.path + "/results.csv"
             let rejects = dir.path + "/rejects.csv"
             guard case .success = FileBytes.writeAtomically(r.body, to: roster) else {
                 throw ServiceError(500, "internal", "cannot store the upload for screening")
@@ -47,7 +47,7 @@ final class RosterUpload: Sendable {
             job.sheet = r.value("sheet")
             job.bom = format == "csv"
             if let jobs { job.jobs = jobs }
-            job.options.format = format == "csv" ? .csv : .jsonl
+            job.options.format = .csv
             job.options.layout = layout
             job.options.explain = explain
             job.options.policies = policies
@@ -57,34 +57,37 @@ final class RosterUpload: Sendable {
                 throw ServiceError(422, "roster.unreadable", e.description.replacing(roster, with: "the roster"))
             case .success(let s): summary = s
             }
-            let results = Self.read(out)
-            let rejected = Self.rejects(rejects)
-            switch format {
-            case "json":
-                var body: [UInt8] = []
-                body.reserveCapacity(results.count + 4096)
-                body += Array(#"{"summary":"#.utf8)
-                summary.json.write(into: &body, pretty: false, indent: 0)
-                body += Array(#","results":["#.utf8)
-                var first = true
-                for line in results.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-                    if !first { body.append(UInt8(ascii: ",")) }
-                    first = false
-                    body += line
-                }
-                body += Array(#"],"rejects":"#.utf8)
-                JSONValue.array(rejected).write(into: &body, pretty: false, indent: 0)
-                body.append(UInt8(ascii: "}"))
-                return ServiceResponse(contentType: "application/json; charset=utf-8", body: body)
-            default:
+            var rejected: [JSONValue] = []
+            Self.forEachRow(rejects) { row in
+                rejected.append(.object([
+                    ("row", Int(row[0].1 ?? "").map { .int($0) } ?? .string(row[0].1 ?? "")), ("household", .string(row[1].1 ?? "")),
+                    ("field", .string(row[2].1 ?? "")), ("reason", .string(row[3].1 ?? "")),
+                ]))
+            }
+            if format == "csv" {
                 // The rows that could not be screened are counted here; ask for JSON to read why.
                 return ServiceResponse(
-                    contentType: format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson", body: results,
+                    contentType: "text/csv; charset=utf-8", body: Self.read(out),
                     headers: [
-                        ("Content-Disposition", "attachment; filename=\"huimin-\(day).\(format)\""),
+                        ("Content-Disposition", "attachment; filename=\"huimin-\(day).csv\""),
                         ("X-Huimin-Rows", String(summary.rows)), ("X-Huimin-Rejected-Rows", String(summary.rejectedRows)),
                     ])
             }
+            // The results as the CSV has them, a row an object keyed by its columns (empty cells null).
+            var body: [UInt8] = []
+            body += Array(#"{"summary":"#.utf8)
+            summary.json.write(into: &body, pretty: false, indent: 0)
+            body += Array(#","results":["#.utf8)
+            var first = true
+            Self.forEachRow(out) { row in
+                if !first { body.append(UInt8(ascii: ",")) }
+                first = false
+                JSONValue.object(row.map { ($0.0, $0.1.map { .string($0) } ?? .null) }).write(into: &body, pretty: false, indent: 0)
+            }
+            body += Array(#"],"rejects":"#.utf8)
+            JSONValue.array(rejected).write(into: &body, pretty: false, indent: 0)
+            body.append(UInt8(ascii: "}"))
+            return ServiceResponse(contentType: "application/json; charset=utf-8", body: body)
         }
     }
 
@@ -121,19 +124,13 @@ final class RosterUpload: Sendable {
         return file.bytes
     }
 
-    /// The rejects file, row by row: where, which field, and why.
-    static func rejects(_ path: String) -> [JSONValue] {
-        var rows: [JSONValue] = []
-        var header = true
+    /// A CSV file written by the job, row by row, each cell with its column's name (nil when empty).
+    static func forEachRow(_ path: String, _ body: ([(String, String?)]) -> Void) {
+        var header: [String]?
         _ = RosterReader(path: path, encoding: .utf8).read { record in
-            if header { header = false; return }
-            let f = record.fields
-            guard f.count >= 4 else { return }
-            rows.append(.object([
-                ("row", Int(f[0]).map { .int($0) } ?? .string(f[0])), ("household", .string(f[1])), ("field", .string(f[2])), ("reason", .string(f[3])),
-            ]))
+            guard let names = header else { header = record.fields; return }
+            body(names.indices.map { i in (names[i], i < record.fields.count && !record.fields[i].isEmpty ? record.fields[i] : nil) })
         }
-        return rows
     }
 }
 
