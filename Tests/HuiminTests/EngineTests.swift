@@ -80,7 +80,8 @@ struct EngineTests {
         let text = try String(contentsOfFile: Repo.root + "/examples/households/h001.yaml", encoding: .utf8)
         let json = try Self.report(text).json
         guard case .object(let top) = json else { Issue.record("not an object"); return }
-        #expect(top.map(\.0) == ["version", "date", "rules", "household", "region", "decisions"])
+        // DESIGN §7's keys, in order, and those added since (keys are added, never renamed).
+        #expect(top.map(\.0) == ["version", "date", "rules", "household", "household_label", "members", "region", "decisions"])
         guard case .array(let decisions) = json["decisions"]!, case .object(let first) = decisions[0] else { Issue.record("no decisions"); return }
         for key in ["policy", "title", "subject", "status", "amount", "summary", "reasons", "missing", "changes"] {
             #expect(first.contains { $0.0 == key }, "missing key \(key)")

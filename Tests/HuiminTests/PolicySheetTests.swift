@@ -1,3 +1,4 @@
+import Foundation
 import DecisionEngine
 import PolicyExpr
 import RuleCompiler
@@ -9,7 +10,7 @@ struct PolicySheetTests {
     static let policies = ["dibao", "dibao_edge", "dibao_single", "tekun", "gaoling", "elderly_care", "disability_living", "disability_care"]
     static let regions = ["420102", "330203"]
 
-    @Test("every bundled policy, for 武汉 and 宁波, in the three formats", arguments: policies, regions)
+    @Test("every bundled policy, for 武汉 and 宁波, in every format", arguments: policies, regions)
     func everyPolicy(_ id: String, _ region: String) throws {
         let rules = Repo.bundledRules
         let p = try #require(rules.policy(id))
@@ -18,12 +19,17 @@ struct PolicySheetTests {
         #expect(!sheet.conditions.isEmpty)
         #expect(!sheet.basis.isEmpty)
         let place = region == "420102" ? "武汉市江岸区" : "宁波市海曙区"
-        for format in PolicySheet.Format.allCases {
+        for format in PolicySheet.Format.allCases where format != .json {
             let text = sheet.render(format)
             #expect(text.contains("\(p.title)政策明白纸"), "\(format)")
             #expect(text.contains(place), "\(format)")
             #expect(!text.contains("{") || format == .html, "a template hole left unfilled in \(format)")
         }
+        // The same sheet as data.
+        let data = try #require(try JSONSerialization.jsonObject(with: Data(sheet.render(.json).utf8)) as? [String: Any])
+        #expect(data["title"] as? String == p.title)
+        #expect(data["region"] as? String == place)
+        #expect((data["conditions"] as? [Any])?.count == sheet.conditions.count)
         let html = sheet.render(.html)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("@page { size: A4"))
