@@ -59,6 +59,10 @@ struct ServeCommand: AsyncParsableCommand {
         // Signals first, before the server's threads exist: a process-wide handler, so whichever
         // thread the kernel picks, a signal is never taken with its default action (death).
         let signals = SignalPipe.install([SIGHUP, SIGTERM, SIGINT])
+        // An answer is tens of kilobytes; glibc would map and unmap each such buffer, and every
+        // unmap in a threaded process stops the other cores. Keep them on the heap instead.
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
+        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 64 << 20)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -145,6 +149,10 @@ final class SignalPipe: Sendable {
         }
     }
 }
+
+/// glibc's mallopt (malloc.h is not in the Glibc module).
+@_silgen_name("mallopt")
+func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 
 /// Carries a request to the service and its answer back; logs route, status and time only.
 struct HuiminResponder: HTTPResponder {
