@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "HuiminServer",
             dependencies: [
-                "HuiminService", "SourceDiagnostics",
+                "HuiminService", "RuleCompiler", "SourceDiagnostics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -18,7 +18,7 @@ func now() -> Double {
 let arguments = CommandLine.arguments
 let path = arguments.count > 1 ? arguments[1] : "examples/households/h001.yaml"
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
-let rulesDir = getenv("HUIMIN_RULES").map { String(cString: $0) } ?? "rules"
+let rulesDir = RuleLoader.directory(named: nil)
 
 var t0 = now()
 let outcome = RuleLoader.load(directory: rulesDir)

@@ -5,6 +5,7 @@ import Dispatch
 import HTTPTypes
 import Hummingbird
 import HuiminService
+import RuleCompiler
 import Logging
 import NIOCore
 import Foundation
@@ -69,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "huimin")
-        let directory = rules ?? getenv("HUIMIN_RULES").map { String(cString: $0) } ?? "rules"
+        let directory = RuleLoader.directory(named: rules)
         let store: RuleStore
         do {
             store = try RuleStore(directory: directory)

@@ -38,11 +38,7 @@ struct RulesOptions: ParsableArguments {
     @Option(name: .long, help: "The rules directory (default: $HUIMIN_RULES, else ./rules).")
     var rules: String?
 
-    var directory: String {
-        if let rules { return rules }
-        if let env = getenv("HUIMIN_RULES") { return String(cString: env) }
-        return "rules"
-    }
+    var directory: String { RuleLoader.directory(named: rules) }
 
     /// Loads the rules, printing their diagnostics to stderr; exits 1 on errors.
     func load() throws -> RuleSet { try Self.load(directory: directory) }

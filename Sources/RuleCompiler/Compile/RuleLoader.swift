@@ -30,6 +30,11 @@ public enum RuleLoader {
         ("usage", true, checkUsage),
     ]
 
+    /// The rules directory a program uses when none is named: `$HUIMIN_RULES`, else `./rules`.
+    public static func directory(named explicit: String?) -> String {
+        explicit ?? getenv("HUIMIN_RULES").map { String(cString: $0) } ?? "rules"
+    }
+
     public static func load(directory: String, lint: Bool = true) -> Outcome {
         var state = LoadState(directory: directory)
         let timing = getenv("HUIMIN_TIMING") != nil
