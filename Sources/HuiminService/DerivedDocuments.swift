@@ -35,7 +35,7 @@ struct DerivedDocuments: Sendable {
     }
 
     static func field(_ f: FieldSpec) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [("key", .string(f.key)), ("label", .string(f.label)), ("type", .string(typeName(f.kind)))]
+        var pairs: [(String, JSONValue)] = [("key", .string(f.key)), ("label", .string(f.label)), ("type", .string(f.kind.typeName))]
         switch f.kind {
         case .enumeration(let e), .enumList(let e):
             pairs.append(("values", .array(e.values.indices.map { .object([("value", .string(e.values[$0])), ("label", .string(e.labels[$0]))]) })))
@@ -48,22 +48,6 @@ struct DerivedDocuments: Sendable {
         pairs.append(("sensitive", .bool(f.sensitive)))
         pairs.append(("derive", f.derive.map { .string($0.rawValue) } ?? .null))
         return .object(pairs)
-    }
-
-    static func typeName(_ kind: FieldKind) -> String {
-        switch kind {
-        case .bool: "bool"
-        case .int: "int"
-        case .decimal: "decimal"
-        case .money: "money"
-        case .date: "date"
-        case .text: "text"
-        case .region: "region"
-        case .idNumber: "id_number"
-        case .enumeration: "enum"
-        case .enumList: "enum_list"
-        case .moneyByKind: "money_by_kind"
-        }
     }
 
     /// GET /v1/policies.

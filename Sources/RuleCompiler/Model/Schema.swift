@@ -39,6 +39,23 @@ public enum FieldKind: Sendable, Equatable {
         case .moneyByKind: nil
         }
     }
+
+    /// The `type:` that declares it in schema.yaml (one of `RuleDecoder.fieldTypes`).
+    public var typeName: String {
+        switch self {
+        case .bool: "bool"
+        case .int: "int"
+        case .decimal: "decimal"
+        case .money: "money"
+        case .date: "date"
+        case .text: "text"
+        case .region: "region"
+        case .idNumber: "id_number"
+        case .enumeration: "enum"
+        case .enumList: "enum_list"
+        case .moneyByKind: "money_by_kind"
+        }
+    }
 }
 
 /// How a field is derived from another when absent (birth date and sex from the 身份证号).
