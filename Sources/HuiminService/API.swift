@@ -145,9 +145,8 @@ public final class API: Sendable {
     static func recordError(_ problems: [Diagnostic]) -> ServiceError {
         let errors = problems.filter { $0.severity == .error }
         let list = errors.map(problem)
-        if errors.contains(where: { $0.id.hasPrefix("yaml.") }) {
-            let first = errors.first { $0.id.hasPrefix("yaml.") }!
-            return ServiceError(400, "request.malformed-json", "the body is not valid JSON: \(first.message)", problems: list)
+        if let syntax = errors.first(where: { $0.id.hasPrefix("yaml.") }) {
+            return ServiceError(400, "request.malformed-json", "the body is not valid JSON: \(syntax.message)", problems: list)
         }
         let summary = errors.first.map { $0.message } ?? "the household cannot be read"
         return ServiceError(422, "record.invalid", errors.count == 1 ? summary : "\(summary)（共\(errors.count)处问题）", problems: list)

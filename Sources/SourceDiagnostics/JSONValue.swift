@@ -34,7 +34,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): JSONValue.writeInt(i, into: &out)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
         case .number(let s): out.append(contentsOf: s.utf8)
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let items):
@@ -60,23 +60,6 @@ public indirect enum JSONValue: Sendable, Equatable {
             }
             if pretty { JSONValue.newline(&out, indent) }
             out.append(UInt8(ascii: "}"))
-        }
-    }
-
-    /// Decimal digits without making a String.
-    static func writeInt(_ i: Int, into out: inout [UInt8]) {
-        if i < 0 { out.append(UInt8(ascii: "-")) }
-        var v = i.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[n] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                n += 1
-            } while v > 0
-            for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
         }
     }
 
