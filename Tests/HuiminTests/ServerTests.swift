@@ -14,14 +14,7 @@ struct ServerTests {
         let rules: URL
         let port: Int
         private let errors = Pipe()
-        private let log = LogBuffer()
-
-        final class LogBuffer: @unchecked Sendable {
-            private let lock = NSLock()
-            private var data = Data()
-            func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
-            var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
-        }
+        private let log = Locked(Data())
 
         init(extraArguments: [String] = []) throws {
             let binary = try #require(ServerTests.binary, "build the server first: swift build")
@@ -32,20 +25,25 @@ struct ServerTests {
             process.standardError = errors
             process.standardOutput = FileHandle.nullDevice
             let log = self.log
-            errors.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
+            errors.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                log.update { $0.append(data) }
+            }
             try process.run()
             var found: Int?
+            var text = ""
             for _ in 0..<300 where found == nil {
                 usleep(20_000)
-                if let range = log.text.range(of: #"huimin serve: http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
-                    let line = log.text[range]
+                text = String(decoding: log.value, as: UTF8.self)
+                if let range = text.range(of: #"huimin serve: http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
+                    let line = text[range]
                     found = Int(line.split(separator: ":").last!.dropLast())
                 }
             }
-            port = try #require(found, "the server did not start: \(log.text)")
+            port = try #require(found, "the server did not start: \(text)")
         }
 
-        var logText: String { log.text }
+        var logText: String { String(decoding: log.value, as: UTF8.self) }
 
         func stop() -> Int32 {
             if process.isRunning {
@@ -262,11 +260,12 @@ struct ServerTests {
         let roster = try CLITests.run(["gen-roster", "--persons", "20000", "--on", "2023-12-01"])
         try #require(roster.status == 0)
         let csv = Array(roster.stdout.utf8)
-        let reply = LockedReply()
+        let reply = Locked<HTTPReply?>(nil)
         let done = DispatchSemaphore(value: 0)
         let port = server.port
         Thread.detachNewThread {
-            reply.set(try? HTTPReply.send(port: port, method: "POST", target: "/v1/screen?on=2023-12-01&format=csv", type: "text/csv", body: csv))
+            let answer = try? HTTPReply.send(port: port, method: "POST", target: "/v1/screen?on=2023-12-01&format=csv", type: "text/csv", body: csv)
+            reply.update { $0 = answer }
             done.signal()
         }
         // Give the upload time to arrive; screening 20,000 persons in a debug build takes longer.
@@ -286,10 +285,12 @@ struct ServerTests {
         #expect(server.logText.contains("stopping: finishing the requests in flight"))
     }
 
-    final class LockedReply: @unchecked Sendable {
+    /// A value shared with a reading thread.
+    final class Locked<Value>: @unchecked Sendable {
         private let lock = NSLock()
-        private var reply: HTTPReply?
-        func set(_ r: HTTPReply?) { lock.lock(); reply = r; lock.unlock() }
-        var value: HTTPReply? { lock.lock(); defer { lock.unlock() }; return reply }
+        private var stored: Value
+        init(_ value: Value) { stored = value }
+        func update(_ change: (inout Value) -> Void) { lock.lock(); change(&stored); lock.unlock() }
+        var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
     }
 }
