@@ -108,14 +108,12 @@ final class RosterUpload: Sendable {
         }
     }
 
+    /// JSON rows are in the long layout unless another is named, so their keys do not depend on the rules;
+    /// a CSV file follows the rules' default layout, as `huimin screen` does.
     static func layout(_ name: String?, _ rules: RuleSet, format: String) throws(ServiceError) -> ScreeningOptions.Layout {
-        switch name ?? (format == "csv" ? rules.defaultLayout ?? "long" : "long") {
-        case "long": return .long
-        case "wide": return .wide
-        case let n:
-            if let l = rules.layout(n) { return .declared(l) }
-            let names = ["long", "wide"] + rules.layouts.map(\.name)
-            throw ServiceError(400, "request.bad-parameter", "`layout` must be one of \(names.joined(separator: ", ")) (got \(API.quoted(n)))")
+        switch ScreeningOptions.Layout.named(name ?? (format == "csv" ? nil : "long"), in: rules) {
+        case .success(let layout): return layout
+        case .failure(let unknown): throw ServiceError(400, "request.bad-parameter", unknown.message)
         }
     }
 

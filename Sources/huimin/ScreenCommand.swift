@@ -112,15 +112,7 @@ extension ScreeningOptions.Format: ExpressibleByArgument {}
 
 extension Screen {
     static func layout(_ name: String?, _ rules: RuleSet) throws -> ScreeningOptions.Layout {
-        switch name ?? rules.defaultLayout ?? "long" {
-        case "long": return .long
-        case "wide": return .wide
-        case let n:
-            if let l = rules.layout(n) { return .declared(l) }
-            let names = ["long", "wide"] + rules.layouts.map(\.name)
-            throw ValidationError("no layout named `\(n)`; the layouts are: \(names.joined(separator: ", "))"
-                + (Suggestion.closest(to: n, among: names).map { " (did you mean `\($0)`?)" } ?? ""))
-        }
+        try ScreeningOptions.Layout.named(name, in: rules).mapError { ValidationError($0.message) }.get()
     }
 }
 extension RosterEncoding: ExpressibleByArgument {}

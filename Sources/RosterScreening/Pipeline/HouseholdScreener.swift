@@ -20,6 +20,30 @@ public struct ScreeningOptions: Sendable {
     public init() {}
 }
 
+extension ScreeningOptions.Layout {
+    /// A layout named by the user that no rule set declares.
+    public struct Unknown: Error, Sendable {
+        public let name: String
+        /// long, wide, then those the rules declare.
+        public let names: [String]
+        public var message: String {
+            "no layout named `\(name)`; the layouts are: \(names.joined(separator: ", "))"
+                + (Suggestion.closest(to: name, among: names).map { " (did you mean `\($0)`?)" } ?? "")
+        }
+    }
+
+    /// `long`, `wide`, or a layout the rules declare; no name means the rules' default, else long.
+    public static func named(_ name: String?, in rules: RuleSet) -> Result<Self, Unknown> {
+        switch name ?? rules.defaultLayout ?? "long" {
+        case "long": return .success(.long)
+        case "wide": return .success(.wide)
+        case let n:
+            if let l = rules.layout(n) { return .success(.declared(l)) }
+            return .failure(Unknown(name: n, names: ["long", "wide"] + rules.layouts.map(\.name)))
+        }
+    }
+}
+
 /// Screens one household: its output bytes and its part of the summary. Pure, so workers can
 /// run it side by side.
 public struct HouseholdScreener: HouseholdWorker {
