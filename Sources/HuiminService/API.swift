@@ -137,7 +137,7 @@ public final class API: Sendable {
         guard let record else { throw Self.recordError(problems) }
         let report = CheckReport.make(rules: rules, record: record, on: day, policies: policies, revealNames: reveal)
         let level: CheckReport.Texts = texts == "none" ? .none : texts == "full" ? .worker : .resident
-        return .json(report.json(texts: level))
+        return .json(bytes: report.json(texts: level))
     }
 
     /// A body that is not JSON is malformed (400); one that is JSON but not a household the schema

@@ -43,7 +43,12 @@ public struct ServiceResponse: Sendable {
     }
 
     public static func json(_ value: JSONValue, status: Int = 200) -> ServiceResponse {
-        ServiceResponse(status: status, contentType: "application/json; charset=utf-8", body: value.bytes())
+        json(bytes: value.bytes(), status: status)
+    }
+
+    /// JSON already written (by a `JSONWriter`).
+    public static func json(bytes: [UInt8], status: Int = 200) -> ServiceResponse {
+        ServiceResponse(status: status, contentType: "application/json; charset=utf-8", body: bytes)
     }
 
     public static func text(_ text: String, contentType: String, status: Int = 200) -> ServiceResponse {

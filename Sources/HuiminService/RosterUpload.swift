@@ -57,13 +57,6 @@ final class RosterUpload: Sendable {
                 throw ServiceError(422, "roster.unreadable", e.description.replacing(roster, with: "the roster"))
             case .success(let s): summary = s
             }
-            var rejected: [JSONValue] = []
-            Self.forEachRow(rejects) { row in
-                rejected.append(.object([
-                    ("row", Int(row[0].1 ?? "").map { .int($0) } ?? .string(row[0].1 ?? "")), ("household", .string(row[1].1 ?? "")),
-                    ("field", .string(row[2].1 ?? "")), ("reason", .string(row[3].1 ?? "")),
-                ]))
-            }
             if format == "csv" {
                 // The rows that could not be screened are counted here; ask for JSON to read why.
                 return ServiceResponse(
@@ -74,20 +67,29 @@ final class RosterUpload: Sendable {
                     ])
             }
             // The results as the CSV has them, a row an object keyed by its columns (empty cells null).
-            var body: [UInt8] = []
-            body += Array(#"{"summary":"#.utf8)
-            summary.json.write(into: &body, pretty: false, indent: 0)
-            body += Array(#","results":["#.utf8)
-            var first = true
-            Self.forEachRow(out) { row in
-                if !first { body.append(UInt8(ascii: ",")) }
-                first = false
-                JSONValue.object(row.map { ($0.0, $0.1.map { .string($0) } ?? .null) }).write(into: &body, pretty: false, indent: 0)
+            var w = JSONWriter(capacity: 1 << 16)
+            w.object { w in
+                w.key("summary"); summary.json.write(to: &w)
+                w.key("results")
+                w.array { w in
+                    Self.forEachRow(out) { row in
+                        w.object { w in for (column, cell) in row { w.key(column); w.string(cell) } }
+                    }
+                }
+                w.key("rejects")
+                w.array { w in
+                    Self.forEachRow(rejects) { row in
+                        w.object { w in
+                            w.key("row")
+                            if let n = Int(row[0].1 ?? "") { w.int(n) } else { w.string(row[0].1 ?? "") }
+                            w.key("household"); w.string(row[1].1 ?? "")
+                            w.key("field"); w.string(row[2].1 ?? "")
+                            w.key("reason"); w.string(row[3].1 ?? "")
+                        }
+                    }
+                }
             }
-            body += Array(#"],"rejects":"#.utf8)
-            JSONValue.array(rejected).write(into: &body, pretty: false, indent: 0)
-            body.append(UInt8(ascii: "}"))
-            return ServiceResponse(contentType: "application/json; charset=utf-8", body: body)
+            return .json(bytes: w.bytes)
         }
     }
 

@@ -45,7 +45,7 @@ struct Check: ParsableCommand {
         let report = CheckReport.make(
             rules: rules, record: record, on: evaluation.day, policies: policies, revealNames: reveal)
         switch format {
-        case .json: Output.stdout(report.json(texts: explain == .full ? .worker : .resident).serialized(pretty: true) + "\n")
+        case .json: Output.stdout(String(decoding: report.json(texts: explain == .full ? .worker : .resident, pretty: true), as: UTF8.self) + "\n")
         case .text: Output.stdout(report.text(full: explain == .full))
         }
     }

@@ -45,21 +45,26 @@ public struct CheckReport: Sendable {
     /// also the worker view (`worker_text`).
     public enum Texts: String, Sendable, CaseIterable { case none, resident, worker }
 
-    public var json: JSONValue { json(texts: .none) }
+    /// The JSON text, compact or indented.
+    public func json(texts: Texts = .none, pretty: Bool = false) -> [UInt8] {
+        var w = JSONWriter(pretty: pretty, capacity: 1024 + decisions.count * 4096)
+        write(to: &w, texts: texts)
+        return w.bytes
+    }
 
-    public func json(texts: Texts) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [
-            ("version", .string(CheckReport.version)),
-            ("date", .string(date.description)),
-            ("rules", .object([("hash", .string(rulesHash))])),
-            ("household", .string(householdID)),
-            ("household_label", .string(householdLabel)),
-            ("members", .int(memberCount)),
-            ("region", .object([("code", .string(regionCode)), ("name", .string(regionName))])),
-            ("decisions", .array(decisions.map { $0.json(texts: texts) })),
-        ]
-        if texts != .none { pairs.append(("text", .string(text(full: texts == .worker)))) }
-        return .object(pairs)
+    /// Writes the report straight into JSON: no tree of values is built on the way.
+    public func write(to w: inout JSONWriter, texts: Texts) {
+        w.object { w in
+            w.key("version"); w.string(CheckReport.version)
+            w.key("date"); w.string(date.description)
+            w.key("rules"); w.object { w in w.key("hash"); w.string(rulesHash) }
+            w.key("household"); w.string(householdID)
+            w.key("household_label"); w.string(householdLabel)
+            w.key("members"); w.int(memberCount)
+            w.key("region"); w.object { w in w.key("code"); w.string(regionCode); w.key("name"); w.string(regionName) }
+            w.key("decisions"); w.array(decisions) { w, d in d.write(to: &w, texts: texts) }
+            if texts != .none { w.key("text"); w.string(text(full: texts == .worker)) }
+        }
     }
 
     // MARK: Text (DESIGN §5)
@@ -76,45 +81,60 @@ public struct CheckReport: Sendable {
 }
 
 extension Decision {
-    public var json: JSONValue { json(texts: .none) }
-
-    public func json(texts: CheckReport.Texts) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [
-            ("policy", .string(policy)),
-            ("title", .string(title)),
-            ("subject", .string(subject)),
-            ("subject_label", subjectLabel.map { .string($0) } ?? .null),
-            ("status", .string(status.rawValue)),
-            ("amount", amount.map { .string($0.decimalString(places: 2)) } ?? .null),
-            ("summary", .string(summary)),
-            ("calculation", calculation.map { .string($0) } ?? .null),
-            ("reasons", .array(reasons.map { r in
-                .object([
-                    ("id", .string(r.id)),
-                    ("outcome", .string(r.outcome)),
-                    ("decisive", .bool(r.decisive)),
-                    ("text", r.text.map { .string($0) } ?? .null),
-                    ("values", .array(r.values.map { .object([("name", .string($0.name)), ("label", .string($0.label)), ("value", $0.json), ("text", .string($0.text))]) })),
-                    ("basis", .array(r.basis.map { .string($0) })),
-                    ("source", .string(r.source)),
-                ])
-            })),
-            ("missing", .array(missing.map { m in
-                .object([("input", .string(m.input)), ("label", .string(m.label)), ("ask", m.ask.map { .string($0) } ?? .null), ("subject", m.subject.map { .string($0) } ?? .null)])
-            })),
-            ("changes", .array(changes.map { c in
-                .object([
-                    ("condition", .string(c.condition)), ("kind", .string(c.kind)), ("text", .string(c.text)),
-                    ("date", c.date.map { .string($0.description) } ?? .null),
-                    ("threshold", c.threshold.map { .string($0) } ?? .null),
-                    ("current", c.current.map { .string($0) } ?? .null),
-                ])
-            })),
-            ("basis", .array(basis.map { .string($0) })),
-        ]
-        if texts != .none { pairs.append(("text", .string(residentText))) }
-        if texts == .worker { pairs.append(("worker_text", .string(workerText))) }
-        return .object(pairs)
+    public func write(to w: inout JSONWriter, texts: CheckReport.Texts) {
+        w.object { w in
+            w.key("policy"); w.string(policy)
+            w.key("title"); w.string(title)
+            w.key("subject"); w.string(subject)
+            w.key("subject_label"); w.string(subjectLabel)
+            w.key("status"); w.string(status.rawValue)
+            w.key("amount"); w.string(amount?.decimalString(places: 2))
+            w.key("summary"); w.string(summary)
+            w.key("calculation"); w.string(calculation)
+            w.key("reasons")
+            w.array(reasons) { w, r in
+                w.object { w in
+                    w.key("id"); w.string(r.id)
+                    w.key("outcome"); w.string(r.outcome)
+                    w.key("decisive"); w.bool(r.decisive)
+                    w.key("text"); w.string(r.text)
+                    w.key("values")
+                    w.array(r.values) { w, v in
+                        w.object { w in
+                            w.key("name"); w.string(v.name)
+                            w.key("label"); w.string(v.label)
+                            w.key("value"); ValueFormatter.write(v.value, v.type, to: &w)
+                            w.key("text"); w.string(v.text)
+                        }
+                    }
+                    w.key("basis"); w.strings(r.basis)
+                    w.key("source"); w.string(r.source)
+                }
+            }
+            w.key("missing")
+            w.array(missing) { w, m in
+                w.object { w in
+                    w.key("input"); w.string(m.input)
+                    w.key("label"); w.string(m.label)
+                    w.key("ask"); w.string(m.ask)
+                    w.key("subject"); w.string(m.subject)
+                }
+            }
+            w.key("changes")
+            w.array(changes) { w, c in
+                w.object { w in
+                    w.key("condition"); w.string(c.condition)
+                    w.key("kind"); w.string(c.kind)
+                    w.key("text"); w.string(c.text)
+                    w.key("date"); w.string(c.date?.description)
+                    w.key("threshold"); w.string(c.threshold)
+                    w.key("current"); w.string(c.current)
+                }
+            }
+            w.key("basis"); w.strings(basis)
+            if texts != .none { w.key("text"); w.string(residentText) }
+            if texts == .worker { w.key("worker_text"); w.string(workerText) }
+        }
     }
 
     var heading: String { title + (subjectLabel.map { "（\($0)）" } ?? "") }

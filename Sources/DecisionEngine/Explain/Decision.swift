@@ -9,7 +9,6 @@ public struct Decision: Sendable {
         public let value: Value
         public let type: ExprType
         public var text: String { ValueFormatter.text(value, type) }
-        public var json: JSONValue { ValueFormatter.json(value, type) }
     }
 
     public struct Reason: Sendable {

@@ -71,21 +71,21 @@ public enum ValueFormatter {
     }
 
     /// For JSON: money and decimals as exact decimal strings, others as their natural JSON form.
-    public static func json(_ v: Value, _ type: ExprType) -> JSONValue {
+    /// The value as JSON: money and decimals as exact decimal strings, enums by their names.
+    public static func write(_ v: Value, _ type: ExprType, to w: inout JSONWriter) {
         switch v {
-        case .bool(let b): return .bool(b)
-        case .int(let i): return type == .money ? .number(Fixed(i).decimalString(places: 2)) : .int(Int(i))
-        case .fixed(let f): return type == .money ? .string(f.decimalString(places: 2)) : .string(f.plainString)
-        case .date(let d): return .string(d.description)
-        case .text(let t): return .string(t)
+        case .bool(let b): w.bool(b)
+        case .int(let i): if type == .money { w.number(Fixed(i).decimalString(places: 2)) } else { w.int(Int(i)) }
+        case .fixed(let f): w.string(type == .money ? f.decimalString(places: 2) : f.plainString)
+        case .date(let d): w.string(d.description)
+        case .text(let t): w.string(t)
         case .enumeration(let o):
-            if case .enumeration(let e) = type { return .string(e.values[o]) }
-            return .int(o)
+            if case .enumeration(let e) = type { w.string(e.values[o]) } else { w.int(o) }
         case .enumSet(let bits):
-            guard case .enumSet(let e) = type else { return .int(Int(bits)) }
-            return .array(e.values.indices.filter { bits & (1 << UInt64($0)) != 0 }.map { .string(e.values[$0]) })
-        case .members(let set, _): return .int(set.definite.nonzeroBitCount)
-        case .unknown: return .null
+            guard case .enumSet(let e) = type else { w.int(Int(bits)); return }
+            w.array(e.values.indices.filter { bits & (1 << UInt64($0)) != 0 }) { w, i in w.string(e.values[i]) }
+        case .members(let set, _): w.int(set.definite.nonzeroBitCount)
+        case .unknown: w.null()
         }
     }
 }

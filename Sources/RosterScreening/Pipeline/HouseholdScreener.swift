@@ -99,7 +99,7 @@ public struct HouseholdScreener: HouseholdWorker {
         switch (options.format, options.layout) {
         case (.jsonl, _):
             let report = CheckReport.make(evaluation, policies: options.policies)
-            out.append(contentsOf: report.json.serialized().utf8)
+            out.append(contentsOf: report.json())
             out.append(10)
         case (.csv, .long):
             for (p, member, outcome) in results {
