@@ -1,5 +1,5 @@
 // In-process benchmark: evaluation of one household with its full explanation.
-// Usage: swift run -c release HuiminBench [household.yaml] [iterations]
+// Usage: swift run -c release HuiminBench [household.yaml] [iterations] [only measures whose label contains this]
 import DecisionEngine
 import PolicyExpr
 import RuleCompiler
@@ -33,7 +33,10 @@ guard case .success(let file) = SourceFile.load(path: path), let record = Househ
 }
 let day = Day(parsing: "2023-12-01")!
 
+let only = arguments.count > 3 ? arguments[3] : nil
+
 func measure(_ label: String, _ body: () -> Int) {
+    if let only, !label.contains(only) { return }
     var sink = 0
     for _ in 0..<min(1000, iterations) { sink &+= body() }  // warm up
     let start = now()
@@ -60,3 +63,6 @@ measure("decisions + JSON") {
     let r = CheckReport.make(rules: rules, record: record, on: day)
     return r.json().count
 }
+let made = CheckReport.make(rules: rules, record: record, on: day)
+measure("JSON of a made report (no texts)") { made.json().count }
+measure("JSON of a made report (the resident's texts, as POST /v1/check answers)") { made.json(texts: .resident).count }

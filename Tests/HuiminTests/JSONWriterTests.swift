@@ -40,4 +40,19 @@ struct JSONWriterTests {
         ])
         #expect(String(decoding: w.bytes, as: UTF8.self) == tree.serialized(pretty: true))
     }
+
+    static let strings: [String] = [
+        "", "a", "abcdefgh", "abcdefg\"", "\"abcdefghijklmnop", "abcdefghijklmno\\pq", "家庭人均月收入500元，低于低保标准940元。",
+        "12345678\u{1f}", "1234567\u{7f}89", "制表\t符与换行\n和回车\r", String(repeating: "中\"", count: 40), "\u{0}\u{1}\u{2}abcdefgh\u{1b}",
+    ]
+
+    @Test("every string reads back the same, wherever its escapes fall", arguments: strings)
+    func roundTrip(_ s: String) throws {
+        let text = JSONValue.array([.string(s)]).serialized()
+        let back = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String])
+        #expect(back == [s])
+        // Only what must be escaped is: no raw control characters, quotes or backslashes stay.
+        let inner = text.utf8.dropFirst(2).dropLast(2)
+        #expect(!inner.contains { $0 < 0x20 })
+    }
 }

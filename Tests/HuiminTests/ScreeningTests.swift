@@ -20,7 +20,7 @@ struct ScreeningTests {
     }
 
     static func screen(_ bytes: [UInt8], encoding: RosterEncoding = .auto) throws -> Outcome {
-        try Repo.withTemporaryDirectory("huimin-screen") { dir in
+        try Repo.withTemporaryDirectory("huimin-screening-test") { dir in
             let roster = dir.appendingPathComponent("roster.csv").path
             FileManager.default.createFile(atPath: roster, contents: Data(bytes))
             var job = ScreeningJob(roster: roster)

@@ -35,6 +35,7 @@ public final class HouseholdEvaluation: EvaluationContext {
         let slots = rules.policies.map { $0.subject == .person ? max(1, record.members.count) : 1 }
         baseOutcomes = slots.map { Array(repeating: nil, count: $0) }
         finalOutcomes = slots.map { Array(repeating: nil, count: $0) }
+        birthDateField = schema.field(schema.conventions.birthDate, .person)?.index
         birthdayCountsStorage = schema.conventions.birthdayCounts
         if let name = schema.conventions.birthdayParameter, let spec = schema.parameter(name),
             case .enumeration(let e) = spec.type, case .enumeration(let o) = parameter(spec.index)
@@ -44,6 +45,8 @@ public final class HouseholdEvaluation: EvaluationContext {
     }
 
     var birthdayCountsStorage: Bool?
+    /// The slot of the birth date (looked up once, not at every age).
+    let birthDateField: Int?
     var regionParameters: [[ParameterEntry]?]?
 
     public var memberCount: Int { record.members.count }
@@ -100,15 +103,15 @@ public final class HouseholdEvaluation: EvaluationContext {
     }
 
     public func age(member: Int) -> Value {
-        guard member >= 0, let f = rules.schema.field(rules.schema.conventions.birthDate, .person) else { return .unknown([]) }
-        guard case .date(let birth) = field(f.index, .person, member: member) else { return .unknown([.field(f.index, member: member)]) }
+        guard member >= 0, let f = birthDateField else { return .unknown([]) }
+        guard case .date(let birth) = field(f, .person, member: member) else { return .unknown([.field(f, member: member)]) }
         guard let counts = birthdayCountsStorage else { return .unknown([birthdayCause]) }
         return .int(Int64(today.age(bornOn: birth, birthdayCounts: counts)))
     }
 
     public func dateOfAge(_ years: Int, member: Int) -> Value {
-        guard member >= 0, let f = rules.schema.field(rules.schema.conventions.birthDate, .person) else { return .unknown([]) }
-        guard case .date(let birth) = field(f.index, .person, member: member) else { return .unknown([.field(f.index, member: member)]) }
+        guard member >= 0, let f = birthDateField else { return .unknown([]) }
+        guard case .date(let birth) = field(f, .person, member: member) else { return .unknown([.field(f, member: member)]) }
         guard let counts = birthdayCountsStorage else { return .unknown([birthdayCause]) }
         return .date(Day.dateOfAge(years, bornOn: birth, birthdayCounts: counts))
     }

@@ -29,12 +29,11 @@ public struct DecisionBuilder {
             reasons.append(Decision.Reason(id: "effective", outcome: "unmet", text: text, values: [], basis: p.basis, source: p.sourcePath, decisive: true, depth: 0))
         } else {
             let decisive = decisiveConditions(p.eligible, outcome)
-            var index = 0
-            walk(p.eligible, depth: 0) { c, depth in
+            reasons.reserveCapacity(p.conditions.count)
+            for (index, (c, depth)) in p.conditions.enumerated() {
                 let o = outcome.conditions[index]
-                index += 1
-                if c.isOverlap, o != .unmet { return }
-                let isDecisive = decisive[index - 1]
+                if c.isOverlap, o != .unmet { continue }
+                let isDecisive = decisive[index]
                 reasons.append(reason(c, o, depth: depth, member: member, decisive: isDecisive))
                 if isDecisive, o == .unmet, outcome.status != .eligible, let change = change(c, member: member) { changes.append(change) }
             }
@@ -52,15 +51,6 @@ public struct DecisionBuilder {
             policy: p.id, title: p.title, subject: subject, subjectLabel: subjectLabel, status: outcome.status,
             amount: outcome.status == .eligible ? outcome.amount : nil, calculation: calculation, reasons: reasons,
             missing: missing, changes: changes, summary: summary(p, outcome, reasons, missing), basis: p.basis)
-    }
-
-    func walk(_ c: CompiledCondition, depth: Int, _ body: (CompiledCondition, Int) -> Void) {
-        body(c, depth)
-        switch c.kind {
-        case .leaf: break
-        case .all(let xs), .any(let xs): xs.forEach { walk($0, depth: depth + 1, body) }
-        case .not(let x): walk(x, depth: depth + 1, body)
-        }
     }
 
     /// Which conditions decide the status, in walk order: for an unmet `all`, its unmet children;
@@ -130,10 +120,8 @@ extension DecisionBuilder {
             unmet = ["effective"]
         } else if outcome.status == .ineligible {
             let decisive = decisiveConditions(p.eligible, outcome)
-            var index = 0
-            walk(p.eligible, depth: 0) { c, _ in
-                if decisive[index], outcome.conditions[index] == .unmet, case .leaf = c.kind { unmet.append(c.id) }
-                index += 1
+            for (index, (c, _)) in p.conditions.enumerated() where decisive[index] && outcome.conditions[index] == .unmet {
+                if case .leaf = c.kind { unmet.append(c.id) }
             }
             if let other = outcome.yieldedTo { unmet.append("overlap.higher.\(rules.policies[other].id)") }
         }

@@ -111,6 +111,9 @@ public final class CompiledPolicy: Sendable {
     public let file: SourceFile
     /// The file as the rule set names it: policies/dibao.yaml.
     public let sourcePath: String
+    /// Every condition, depth first (the order of a trace's outcomes), with its depth: computed
+    /// once, so explaining a decision is a loop, not a walk of the tree.
+    public let conditions: [(condition: CompiledCondition, depth: Int)]
 
     init(index: Int, id: String, title: String, subject: FieldLevel, effectiveFrom: Day?, effectiveTo: Day?, basis: [String], who: String?, procedure: [String], publicity: String?, eligible: CompiledCondition, amount: CompiledAmount?, higherOf: [(Int, Template?)], file: SourceFile, rulesDirectory: String) {
         self.index = index
@@ -128,5 +131,16 @@ public final class CompiledPolicy: Sendable {
         self.higherOf = higherOf
         self.file = file
         self.sourcePath = CompiledCondition.relative(file.path, to: rulesDirectory)
+        var order: [(CompiledCondition, Int)] = []
+        func walk(_ c: CompiledCondition, _ depth: Int) {
+            order.append((c, depth))
+            switch c.kind {
+            case .leaf: break
+            case .all(let xs), .any(let xs): for x in xs { walk(x, depth + 1) }
+            case .not(let x): walk(x, depth + 1)
+            }
+        }
+        walk(eligible, 0)
+        conditions = order
     }
 }
