@@ -66,3 +66,10 @@ measure("decisions + JSON") {
 let made = CheckReport.make(rules: rules, record: record, on: day)
 measure("JSON of a made report (no texts)") { made.json().count }
 measure("JSON of a made report (the resident's texts, as POST /v1/check answers)") { made.json(texts: .resident).count }
+let body = file.bytes
+measure("read the household (JSON body → record)") {
+    HouseholdDecoder(schema: rules.schema).decode(file: SourceFile(path: "body", bytes: body)).0?.members.count ?? 0
+}
+measure("one policy (dibao): decisions + JSON with the resident's texts") {
+    CheckReport.make(rules: rules, record: record, on: day, policies: ["dibao"]).json(texts: .resident).count
+}

@@ -51,8 +51,15 @@ public final class SourceFile: Sendable {
     /// Byte offset of a 1-based line and a 0-based column counted in characters.
     public func offset(line: Int, characterColumn: Int) -> Int {
         guard line >= 1, line <= lineStarts.count else { return bytes.count }
-        var offset = lineStarts[line - 1]
-        var remaining = characterColumn
+        return offset(advancing: characterColumn, from: lineStarts[line - 1])
+    }
+
+    /// The byte offset `characters` characters after `offset`, stopping at the end of its line.
+    /// A reader that moves forward on a line starts from where it was, so a long line (a JSON body
+    /// on one line) is walked once, not once a position.
+    public func offset(advancing characters: Int, from offset: Int) -> Int {
+        var offset = offset
+        var remaining = characters
         while remaining > 0, offset < bytes.count, bytes[offset] != UInt8(ascii: "\n") {
             offset += 1
             while offset < bytes.count, bytes[offset] & 0xC0 == 0x80 { offset += 1 }

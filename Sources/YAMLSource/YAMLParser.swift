@@ -33,6 +33,8 @@ private struct Builder {
     var diagnostics: [Diagnostic] = []
     var anchors: [String: (node: YAMLNode, weight: Int)] = [:]
     var totalWeight = 0
+    /// The last mark turned into a byte offset: (0-based line, character column, byte offset).
+    var cursor = (line: -1, column: 0, offset: 0)
 
     init(file: SourceFile, limits: YAMLParser.Limits) {
         self.file = file
@@ -69,8 +71,8 @@ private struct Builder {
                     break
                 }
                 defer { yaml_event_delete(&event) }
-                let start = offset(event.start_mark)
-                let end = offset(event.end_mark)
+                let start = position(event.start_mark)
+                let end = position(event.end_mark)
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
                     break loop
@@ -168,19 +170,38 @@ private struct Builder {
     }
 
     mutating func checkDuplicates(_ pairs: [(key: YAMLNode, value: YAMLNode)]) {
-        var seen: [String: YAMLNode] = [:]
-        for (key, _) in pairs {
-            guard let name = key.scalar else { continue }
-            if let first = seen[name] {
-                let l = first.span.startLocation
-                diagnostics.append(Diagnostic(
-                    "yaml.duplicate-key", "the key `\(name)` appears twice in this mapping", at: key.span,
-                    notes: ["first written at line \(l.line), column \(l.column)"],
-                    help: "keep one `\(name)`: a second one would silently replace the first"))
+        // A small mapping (a household, a member) is searched directly; a large one through a table.
+        var seen: [String: Int] = [:]
+        for i in pairs.indices {
+            guard let name = pairs[i].key.scalar else { continue }
+            let first: Int?
+            if pairs.count <= 16 {
+                first = pairs[..<i].firstIndex { $0.key.scalar == name }
             } else {
-                seen[name] = key
+                first = seen[name]
+                if first == nil { seen[name] = i }
             }
+            guard let first else { continue }
+            let l = pairs[first].key.span.startLocation
+            diagnostics.append(Diagnostic(
+                "yaml.duplicate-key", "the key `\(name)` appears twice in this mapping", at: pairs[i].key.span,
+                notes: ["first written at line \(l.line), column \(l.column)"],
+                help: "keep one `\(name)`: a second one would silently replace the first"))
         }
+    }
+
+    /// The byte offset of an event's mark, walking on from the previous one when it is further on
+    /// the same line (events come in order).
+    mutating func position(_ mark: yaml_mark_t) -> Int {
+        let line = Int(mark.line), column = Int(mark.column)
+        let at: Int
+        if line == cursor.line, column >= cursor.column {
+            at = file.offset(advancing: column - cursor.column, from: cursor.offset)
+        } else {
+            at = offset(mark)
+        }
+        cursor = (line, column, at)
+        return at
     }
 
     func offset(_ mark: yaml_mark_t) -> Int {

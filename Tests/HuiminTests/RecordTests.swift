@@ -9,6 +9,8 @@ struct RecordTests {
     static let idNumbers: [(String, Bool)] = [
         ("420102198003150032", true), ("420102198003150031", false), ("42010219800315003X", false),
         ("11010519491231002X", true), ("4201021980031500", false), ("420102198002300032", false), ("420102490315003", true),
+        // Full-width digits and a lower-case x are read as what they are; other numerals are not digits.
+        ("４２０１０２１９８００３１５００３２", true), ("11010519491231002x", true), ("4201021980031500三二", false), ("42010219800315003٢", false),
     ]
 
     @Test("身份证号 check digit (GB 11643)", arguments: idNumbers)
@@ -22,6 +24,7 @@ struct RecordTests {
         #expect(id.birthDate.description == "1949-12-31")
         #expect(!id.isMale)
         #expect(IDNumber.masked("11010519491231002X") == "110105********002X")
+        #expect(try IDNumber.parse(" １１０１０５１９４９１２３１００２ｘ ").get().text == "11010519491231002X")
     }
 
     func decode(_ text: String) -> (HouseholdRecord?, [Diagnostic]) {

@@ -20,11 +20,30 @@ struct YAMLTests {
         #expect(inner.span.startLocation.column == 9)
     }
 
-    @Test("a duplicate key is an error at the second key")
-    func duplicates() {
-        let (_, d) = parse("a: 1\nb: 2\na: 3\n")
-        #expect(d.map(\.id) == ["yaml.duplicate-key"])
-        #expect(d.first?.span?.startLocation.line == 3)
+    /// Small mappings are searched directly and large ones through a table: both find the same.
+    static let duplicateCases: [(String, [Int])] = [
+        ("a: 1\nb: 2\na: 3\n", [3]),
+        ((0..<20).map { "k\($0): \($0)\n" }.joined() + "k3: x\nk19: y\n", [21, 22]),
+        ((0..<20).map { "k\($0): \($0)\n" }.joined(), []),
+        ("{\"a\": 1, \"b\": {\"a\": 2, \"a\": 3}}", [1]),
+    ]
+
+    @Test("a duplicate key is an error at the second key", arguments: duplicateCases)
+    func duplicates(_ text: String, _ lines: [Int]) {
+        let (_, d) = parse(text)
+        #expect(d.map(\.id) == lines.map { _ in "yaml.duplicate-key" })
+        #expect(d.compactMap { $0.span?.startLocation.line } == lines)
+    }
+
+    @Test("positions on one long line (a compact JSON body) are exact")
+    func longLine() throws {
+        let text = "{" + (0..<200).map { "\"键\($0)\":\"值\($0)\"" }.joined(separator: ",") + "}"
+        let (root, d) = parse(text)
+        #expect(d.isEmpty)
+        let node = try #require(root?["键150"])
+        let offset = try #require(text.utf8.firstRange(of: "\"值150\"".utf8)).lowerBound
+        #expect(node.span.start == text.utf8.distance(from: text.utf8.startIndex, to: offset))
+        #expect(node.span.startLocation.line == 1)
     }
 
     @Test("a syntax error is located")

@@ -9,24 +9,34 @@ public struct IDNumber: Sendable, Equatable {
     static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     static let checkCharacters: [Character] = ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"]
 
-    /// The number, or why it is not a valid one.
+    /// The number, or why it is not a valid one. Full-width digits and Ｘ (as some input methods
+    /// type them) are read as their ASCII forms; any other character is not a digit.
     public static func parse(_ raw: String) -> Result<IDNumber, IDNumberError> {
-        let text = raw.trimmingSpaces.uppercased()
-        let chars = Array(text)
-        let digits = chars.map { $0.wholeNumberValue }
-        if chars.count == 15 {
-            guard digits.allSatisfy({ $0 != nil }) else { return .failure(.notDigits) }
-            let d = digits.map { $0! }
+        // Digits 0…9, or 10 for X; -1 for anything else.
+        var d: [Int] = []
+        d.reserveCapacity(18)
+        for u in raw.trimmingSpaces.unicodeScalars {
+            switch u.value {
+            case 0x30...0x39: d.append(Int(u.value - 0x30))
+            case 0xFF10...0xFF19: d.append(Int(u.value - 0xFF10))
+            case 0x58, 0x78, 0xFF38, 0xFF58: d.append(10)
+            default: d.append(-1)
+            }
+        }
+        let isDigit = { (i: Int) in d[i] >= 0 && d[i] <= 9 }
+        let text = String(decoding: d.map { $0 == 10 ? UInt8(ascii: "X") : $0 < 0 ? UInt8(ascii: "?") : UInt8(48 + $0) }, as: UTF8.self)
+        if d.count == 15 {
+            guard (0..<15).allSatisfy(isDigit) else { return .failure(.notDigits) }
             let y = 1900 + d[6] * 10 + d[7], m = d[8] * 10 + d[9], day = d[10] * 10 + d[11]
             guard let birth = Day(year: y, month: m, day: day) else { return .failure(.badBirthDate) }
             return .success(IDNumber(text: text, birthDate: birth, isMale: d[14] % 2 == 1))
         }
-        guard chars.count == 18 else { return .failure(.badLength(chars.count)) }
-        guard digits.prefix(17).allSatisfy({ $0 != nil }), digits[17] != nil || chars[17] == "X" else { return .failure(.notDigits) }
-        let d = digits.prefix(17).map { $0! }
-        let sum = zip(d, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        guard d.count == 18 else { return .failure(.badLength(d.count)) }
+        guard (0..<17).allSatisfy(isDigit), d[17] >= 0 else { return .failure(.notDigits) }
+        var sum = 0
+        for i in 0..<17 { sum += d[i] * weights[i] }
         let expected = checkCharacters[sum % 11]
-        guard chars[17] == expected else { return .failure(.badCheckDigit(expected: expected)) }
+        guard (d[17] == 10 ? "X" : Character(String(d[17]))) == expected else { return .failure(.badCheckDigit(expected: expected)) }
         let y = d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9], m = d[10] * 10 + d[11], day = d[12] * 10 + d[13]
         guard let birth = Day(year: y, month: m, day: day) else { return .failure(.badBirthDate) }
         return .success(IDNumber(text: text, birthDate: birth, isMale: d[16] % 2 == 1))
