@@ -62,8 +62,16 @@ public struct CheckReport: Sendable {
             w.key("household_label"); w.string(householdLabel)
             w.key("members"); w.int(memberCount)
             w.key("region"); w.object { w in w.key("code"); w.string(regionCode); w.key("name"); w.string(regionName) }
-            w.key("decisions"); w.array(decisions) { w, d in d.write(to: &w, texts: texts) }
-            if texts != .none { w.key("text"); w.string(text(full: texts == .worker)) }
+            // Each decision's text is rendered once, for its own `text` and for the whole.
+            let resident = texts == .none ? [] : decisions.map(\.residentText)
+            let worker = texts == .worker ? decisions.map(\.workerText) : []
+            w.key("decisions")
+            w.array { w in
+                for i in decisions.indices {
+                    decisions[i].write(to: &w, resident: resident.isEmpty ? nil : resident[i], worker: worker.isEmpty ? nil : worker[i])
+                }
+            }
+            if texts != .none { w.key("text"); w.string(text(resident: resident, worker: worker)) }
         }
     }
 
@@ -71,17 +79,22 @@ public struct CheckReport: Sendable {
 
     /// The resident's text; with `full`, the worker view adds every condition, its values and source.
     public func text(full: Bool = false) -> String {
+        text(resident: decisions.map(\.residentText), worker: full ? decisions.map(\.workerText) : [])
+    }
+
+    func text(resident: [String], worker: [String]) -> String {
         var out = "\(householdLabel)（\(memberCount)人）· \(regionName) · \(date.chinese)\n"
-        for d in decisions {
-            out += d.residentText
-            if full { out += d.workerText }
+        for i in resident.indices {
+            out += resident[i]
+            if !worker.isEmpty { out += worker[i] }
         }
         return out
     }
 }
 
 extension Decision {
-    public func write(to w: inout JSONWriter, texts: CheckReport.Texts) {
+    /// The decision with the texts already rendered (the resident's, and the worker view).
+    func write(to w: inout JSONWriter, resident: String?, worker: String?) {
         w.object { w in
             w.key("policy"); w.string(policy)
             w.key("title"); w.string(title)
@@ -132,8 +145,8 @@ extension Decision {
                 }
             }
             w.key("basis"); w.strings(basis)
-            if texts != .none { w.key("text"); w.string(residentText) }
-            if texts == .worker { w.key("worker_text"); w.string(workerText) }
+            if let resident { w.key("text"); w.string(resident) }
+            if let worker { w.key("worker_text"); w.string(worker) }
         }
     }
 
