@@ -164,10 +164,12 @@ extension Decision {
         case .ineligible:
             out += "\(status.mark) \(heading)：不符合。\n"
             // The resident reads the first two reasons; the worker view lists them all.
-            let shown = reasons.filter { r in r.decisive && r.outcome == "unmet" && (r.text != nil || changes.contains { $0.condition == r.id }) }
-            for r in shown.prefix(2) {
-                let change = changes.first { $0.condition == r.id }.map { $0.text + "。" } ?? ""
-                out += "  · \(r.text ?? "")\(change)\n"
+            var shown = 0
+            for i in reasons.indices where shown < 2 && reasons[i].decisive && reasons[i].outcome == "unmet" {
+                let change = changes.first { $0.condition == reasons[i].id }
+                guard reasons[i].text != nil || change != nil else { continue }
+                out += "  · \(reasons[i].text ?? "")\(change.map { $0.text + "。" } ?? "")\n"
+                shown += 1
             }
         case .undetermined:
             var unique: [String] = []

@@ -88,7 +88,7 @@ extension DecisionBuilder {
             if let a = o.amount, p.amount != nil { return "符合\(p.title)条件，预计每月\(a.yuanString)。" }
             return "符合\(p.title)条件。"
         case .ineligible:
-            let why = reasons.filter { $0.decisive && ($0.outcome == "unmet") }.compactMap(\.text).first
+            let why = reasons.first { $0.decisive && $0.outcome == "unmet" && $0.text != nil }?.text
             return "不符合\(p.title)条件" + (why.map { "：\($0)" } ?? "。")
         case .undetermined:
             let labels = missing.map(\.label)
