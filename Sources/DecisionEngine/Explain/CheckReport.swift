@@ -84,6 +84,7 @@ public struct CheckReport: Sendable {
 
     func text(resident: [String], worker: [String]) -> String {
         var out = "\(householdLabel)（\(memberCount)人）· \(regionName) · \(date.chinese)\n"
+        out.reserveCapacity(out.utf8.count + resident.reduce(0) { $0 + $1.utf8.count } + worker.reduce(0) { $0 + $1.utf8.count })
         for i in resident.indices {
             out += resident[i]
             if !worker.isEmpty { out += worker[i] }
@@ -187,15 +188,30 @@ extension Decision {
     /// Every condition with its outcome, values and rule source, for a worker.
     public var workerText: String {
         var out = "  ┄ 工作人员视图 ┄\n"
+        out.reserveCapacity(256 * (reasons.count + 1))  // grown once, not line by line
+        // Appended piece by piece: interpolating each line into a new string first costs more
+        // than the rest of the explanation.
         for r in reasons {
-            let mark = r.outcome == "met" || r.outcome == "excepted" ? "✔" : r.outcome == "unmet" ? "✘" : "？"
             let indent = String(repeating: "  ", count: r.depth + 1)
-            out += "\(indent)\(mark) [\(r.id)] \(r.outcome)\(r.decisive ? " (decisive)" : "")"
-            if let t = r.text { out += " — \(t)" }
+            out += indent
+            out += r.outcome == "met" || r.outcome == "excepted" ? "✔ [" : r.outcome == "unmet" ? "✘ [" : "？ ["
+            out += r.id
+            out += "] "
+            out += r.outcome
+            if r.decisive { out += " (decisive)" }
+            if let t = r.text { out += " — "; out += t }
             out += "\n"
-            if !r.values.isEmpty { out += "\(indent)    值：" + r.values.map { "\($0.label)（\($0.name)）= \($0.text)" }.joined(separator: "；") + "\n" }
-            if !r.basis.isEmpty { out += "\(indent)    依据：\(r.basis.joined(separator: "；"))\n" }
-            out += "\(indent)    规则：\(r.source)\n"
+            for (i, v) in r.values.enumerated() {
+                out += i == 0 ? indent + "    值：" : "；"
+                out += v.label; out += "（"; out += v.name; out += "）= "; out += v.text
+                if i == r.values.count - 1 { out += "\n" }
+            }
+            for (i, b) in r.basis.enumerated() {
+                out += i == 0 ? indent + "    依据：" : "；"
+                out += b
+                if i == r.basis.count - 1 { out += "\n" }
+            }
+            out += indent; out += "    规则："; out += r.source; out += "\n"
         }
         for m in missing { out += "    缺少：\(m.label)（\(m.input)）" + (m.ask.map { "，\($0)" } ?? "") + "\n" }
         for c in changes { out += "    可改变结果：\(c.text)\n" }
