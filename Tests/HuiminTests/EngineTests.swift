@@ -1,6 +1,7 @@
 import DecisionEngine
 import Foundation
 import PolicyExpr
+import RosterScreening
 import RuleCompiler
 import SourceDiagnostics
 import Testing
@@ -139,5 +140,48 @@ struct OverlapTests {
         let d = try Self.decisions(deposits: "500", vehicles: "0")
         #expect(d["b"]?.reasons.contains { $0.text == "已享受甲补贴，不重复享受乙补贴。" && $0.decisive } == true)
         #expect(d["c"]?.reasons.contains { $0.id == "overlap.higher.d" && ($0.text ?? "").contains("择高") } == true)
+    }
+}
+
+@Suite("The resident's text of a roster row")
+struct RosterTextTests {
+    /// `--explain` on a roster builds lean decisions (no values, no texts of conditions that did not
+    /// decide); what the resident reads must be word for word the full decision's text.
+    @Test("is the full decision's text, for every policy of a thousand generated persons")
+    func sameText() throws {
+        let rules = Repo.bundledRules
+        let day = Day(parsing: "2026-01-01")!
+        var generator = RosterGenerator(schema: rules.schema, date: day, seed: 7)
+        let columns = try RosterColumns.resolve(generator.header, schema: rules.schema).get()
+        let assembler = HouseholdAssembler(schema: rules.schema, columns: columns, source: "generated")
+        var households: [RawHousehold] = []
+        var line = 1
+        generator.generate(persons: 1000) { row in
+            line += 1
+            let id = row[columns.householdIDColumn]
+            // Every third row loses a cell, so that some decisions are left undetermined.
+            var row = row
+            if line % 3 == 0, line % row.count != columns.householdIDColumn { row[line % row.count] = "" }
+            if households.last?.id == id {
+                let last = households.removeLast()
+                households.append(RawHousehold(id: id, rows: last.rows + [(line, row)], rejects: []))
+            } else {
+                households.append(RawHousehold(id: id, rows: [(line, row)], rejects: []))
+            }
+        }
+        var compared = 0, statuses = Set<DecisionStatus>()
+        for raw in households {
+            guard case .household(let record, _) = assembler.assemble(raw) else { continue }
+            let evaluation = HouseholdEvaluation(rules: rules, record: record, on: day)
+            let builder = DecisionBuilder(evaluation)
+            for (p, member, outcome) in evaluation.evaluateAll() {
+                let full = builder.decision(p, member: member, outcome: outcome).residentText
+                #expect(builder.residentText(p, member: member, outcome: outcome) == full)
+                statuses.insert(outcome.status)
+                compared += 1
+            }
+        }
+        #expect(compared > 2000)
+        #expect(statuses == [.eligible, .ineligible, .undetermined])
     }
 }

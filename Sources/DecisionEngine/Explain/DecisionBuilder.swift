@@ -14,7 +14,15 @@ public struct DecisionBuilder {
         evaluation.evaluateAll(only: only).map { decision($0.0, member: $0.1, outcome: $0.2) }
     }
 
-    public func decision(_ p: CompiledPolicy, member: Int, outcome: PolicyOutcome) -> Decision {
+    /// The resident's text of one decision, for a roster row: built from a decision without the
+    /// values used and without the texts of conditions that did not decide (which it never shows).
+    public func residentText(_ p: CompiledPolicy, member: Int, outcome: PolicyOutcome) -> String {
+        decision(p, member: member, outcome: outcome, residentOnly: true).residentText
+    }
+
+    /// The decision with every reason, its values and texts; with `residentOnly`, only what the
+    /// resident's text reads.
+    public func decision(_ p: CompiledPolicy, member: Int, outcome: PolicyOutcome, residentOnly: Bool = false) -> Decision {
         let subject = member >= 0 ? evaluation.record.members[member].id : evaluation.record.id
         let subjectLabel = member >= 0 ? evaluation.personName(member: member) : nil
         var reasons: [Decision.Reason] = []
@@ -34,7 +42,7 @@ public struct DecisionBuilder {
                 let o = outcome.conditions[index]
                 if c.isOverlap, o != .unmet { continue }
                 let isDecisive = decisive[index]
-                reasons.append(reason(c, o, depth: depth, member: member, decisive: isDecisive))
+                reasons.append(reason(c, o, depth: depth, member: member, decisive: isDecisive, brief: residentOnly && !isDecisive))
                 if isDecisive, o == .unmet, outcome.status != .eligible, let change = change(c, member: member) { changes.append(change) }
             }
         }
@@ -80,7 +88,8 @@ public struct DecisionBuilder {
         return flags
     }
 
-    func reason(_ c: CompiledCondition, _ o: PolicyOutcome.ConditionOutcome, depth: Int, member: Int, decisive: Bool) -> Decision.Reason {
+    /// A condition's reason; `brief` leaves out its values and text.
+    func reason(_ c: CompiledCondition, _ o: PolicyOutcome.ConditionOutcome, depth: Int, member: Int, decisive: Bool, brief: Bool = false) -> Decision.Reason {
         let outcomeName: String
         let template: Template?
         switch o {
@@ -88,6 +97,9 @@ public struct DecisionBuilder {
         case .unmet: outcomeName = "unmet"; template = c.unmet
         case .excepted: outcomeName = "excepted"; template = c.excepted ?? c.met
         case .unknown: outcomeName = "unknown"; template = nil
+        }
+        guard !brief else {
+            return Decision.Reason(id: c.id, outcome: outcomeName, text: nil, values: [], basis: c.basis, source: c.source, decisive: decisive, depth: depth)
         }
         let values = c.references.map { r -> Decision.ValueUsed in
             let v = evaluation.evaluator.eval(r.expr, member: member)

@@ -107,7 +107,7 @@ public struct HouseholdScreener: HouseholdWorker {
                 let (unmet, missing) = builder.brief(p, member: member, outcome: outcome)
                 var row = [record.id, subject, p.id, outcome.status.rawValue, outcome.status == .eligible ? (outcome.amount?.decimalString(places: 2) ?? "") : "",
                            unmet.joined(separator: ";"), missing.joined(separator: ";")]
-                if options.explain { row.append(builder.decision(p, member: member, outcome: outcome).residentText.trimmingSpaces) }
+                if options.explain { row.append(builder.residentText(p, member: member, outcome: outcome).trimmingSpaces) }
                 CSVWriter.appendRow(row, to: &out)
             }
         case (.csv, .declared(let layout)):
@@ -176,7 +176,7 @@ public struct HouseholdScreener: HouseholdWorker {
         case .missing:
             guard outcome.status == .undetermined else { return "" }
             return builder.brief(p, member: member, outcome: outcome).missing.joined(separator: ";")
-        case .explanation: return builder.decision(p, member: member, outcome: outcome).residentText.trimmingSpaces
+        case .explanation: return builder.residentText(p, member: member, outcome: outcome).trimmingSpaces
         }
     }
 
