@@ -56,7 +56,7 @@ public struct JSONWriter {
     @inlinable public mutating func key(_ k: StaticString) {
         item()
         out.append(UInt8(ascii: "\""))
-        k.withUTF8Buffer { out.append($0) }
+        literal(k)
         out.append(UInt8(ascii: "\""))
         colon()
     }

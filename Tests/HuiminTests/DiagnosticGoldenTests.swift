@@ -62,7 +62,7 @@ struct DiagnosticGoldenTests {
     func basisEverywhere() throws {
         let rules = try #require(RuleLoader.load(directory: Repo.rules).rules)
         for p in rules.policies {
-            for c in p.eligible.all {
+            for (c, _) in p.conditions {
                 guard case .leaf = c.kind, !c.isOverlap else { continue }
                 #expect(!c.basis.isEmpty, "\(p.id).\(c.id) cites no basis")
             }

@@ -23,7 +23,7 @@ public final class Coverage {
         self.rules = rules
         for p in rules.policies {
             index[p.index] = entries.count
-            for c in p.eligible.all {
+            for (c, _) in p.conditions {
                 var hasUnless = false
                 if case .leaf(_, let u) = c.kind { hasUnless = u != nil }
                 entries.append(Entry(policy: p.id, condition: c.id, source: c.source, hasUnless: hasUnless))

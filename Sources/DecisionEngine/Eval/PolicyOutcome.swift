@@ -32,7 +32,7 @@ public struct PolicyOutcome: Sendable {
 
     public var status: DecisionStatus
     public var amount: Fixed?
-    /// Outcomes in the order of `policy.eligible.all`.
+    /// Outcomes in the order of `policy.conditions`.
     public var conditions: [ConditionOutcome]
     /// Why the status is undetermined (conditions, amount or an overlap that could not be decided).
     public var causes: [UnknownCause]

@@ -70,7 +70,6 @@ public enum ValueFormatter {
         }
     }
 
-    /// For JSON: money and decimals as exact decimal strings, others as their natural JSON form.
     /// The value as JSON: money and decimals as exact decimal strings, enums by their names.
     public static func write(_ v: Value, _ type: ExprType, to w: inout JSONWriter) {
         switch v {

@@ -127,8 +127,8 @@ public struct RuleDiff: HouseholdWorker {
         if pair.new == nil { conditions.append("政策已删除") }
         if let bp = pair.base, let np = pair.new, let b, let n {
             var before: [String: PolicyOutcome.ConditionOutcome] = [:]
-            for (c, o) in zip(bp.eligible.all, b.conditions) { before[c.id] = o }
-            for (c, o) in zip(np.eligible.all, n.conditions) {
+            for ((c, _), o) in zip(bp.conditions, b.conditions) { before[c.id] = o }
+            for ((c, _), o) in zip(np.conditions, n.conditions) {
                 guard case .leaf = c.kind else { continue }
                 let was = before[c.id]
                 if was == nil { conditions.append("\(c.id)（新条件）：\(Self.word(o))") } else if !Self.same(was!, o) { conditions.append("\(c.id)：\(Self.word(was!))→\(Self.word(o))") }

@@ -43,7 +43,7 @@ public enum InterruptCleanup {
     static func install() {
         guard !installed else { return }
         installed = true
-        _ = slots
+        _ = slots  // made now: the handler must never be the first to touch a lazy global
         // A parent may have left these signals blocked; the run must still be stoppable.
         var set = sigset_t()
         sigemptyset(&set)

@@ -13,7 +13,7 @@ extension RuleLoader {
             for part in t?.parts ?? [] { if case .value(let e) = part { stack.append(e) } }
         }
         for p in s.compiled {
-            for c in p.eligible.all {
+            for (c, _) in p.conditions {
                 if case .leaf(let w, let u) = c.kind { stack.append(w); u.map { stack.append($0) } }
                 [c.met, c.unmet, c.excepted, c.change].forEach(template)
                 stack += c.references.map(\.expr)
@@ -33,7 +33,7 @@ extension RuleLoader {
 
         let constants = constantBoolParameters(s, schema)
         for p in s.compiled {
-            for c in p.eligible.all where !c.isOverlap {
+            for (c, _) in p.conditions where !c.isOverlap {
                 guard case .leaf(let when, _) = c.kind, let always = Self.fixedOutcome(when, constants) else { continue }
                 if always {
                     s.bag.warning("lint.condition-always-met", "the condition `\(c.id)` of `\(p.id)` is met whatever the household", at: c.span,

@@ -74,13 +74,19 @@ public final class CompiledCondition: Sendable {
         return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
     }
 
-    /// Every condition in this tree, depth first.
-    public var all: [CompiledCondition] {
-        switch kind {
-        case .leaf: [self]
-        case .all(let xs), .any(let xs): [self] + xs.flatMap(\.all)
-        case .not(let x): [self] + x.all
+    /// Every condition in this tree, depth first, with its depth (this one is 0).
+    public var depthFirst: [(condition: CompiledCondition, depth: Int)] {
+        var order: [(CompiledCondition, Int)] = []
+        func walk(_ c: CompiledCondition, _ depth: Int) {
+            order.append((c, depth))
+            switch c.kind {
+            case .leaf: break
+            case .all(let xs), .any(let xs): for x in xs { walk(x, depth + 1) }
+            case .not(let x): walk(x, depth + 1)
+            }
         }
+        walk(self, 0)
+        return order
     }
 }
 
@@ -131,16 +137,6 @@ public final class CompiledPolicy: Sendable {
         self.higherOf = higherOf
         self.file = file
         self.sourcePath = CompiledCondition.relative(file.path, to: rulesDirectory)
-        var order: [(CompiledCondition, Int)] = []
-        func walk(_ c: CompiledCondition, _ depth: Int) {
-            order.append((c, depth))
-            switch c.kind {
-            case .leaf: break
-            case .all(let xs), .any(let xs): for x in xs { walk(x, depth + 1) }
-            case .not(let x): walk(x, depth + 1)
-            }
-        }
-        walk(eligible, 0)
-        conditions = order
+        conditions = eligible.depthFirst
     }
 }

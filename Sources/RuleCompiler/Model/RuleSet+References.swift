@@ -16,7 +16,7 @@ extension RuleSet {
         var parameters = Set<Int>(), household = Set<Int>(), person = Set<Int>(), policies = Set<Int>()
         var seenHousehold = Set<Int>(), seenMember = Set<Int>()
         var stack: [TExpr] = []
-        for c in p.eligible.all {
+        for (c, _) in p.conditions {
             if case .leaf(let when, let unless) = c.kind {
                 stack.append(when)
                 if let unless { stack.append(unless) }

@@ -8,6 +8,8 @@ public struct IDNumber: Sendable, Equatable {
 
     static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     static let checkCharacters: [Character] = ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"]
+    /// The check characters as `parse` reads them (X is 10).
+    static let checkValues = checkCharacters.map { $0 == "X" ? 10 : $0.wholeNumberValue! }
 
     /// The number, or why it is not a valid one. Full-width digits and Ｘ (as some input methods
     /// type them) are read as their ASCII forms; any other character is not a digit.
@@ -24,22 +26,22 @@ public struct IDNumber: Sendable, Equatable {
             }
         }
         let isDigit = { (i: Int) in d[i] >= 0 && d[i] <= 9 }
-        let text = String(decoding: d.map { $0 == 10 ? UInt8(ascii: "X") : $0 < 0 ? UInt8(ascii: "?") : UInt8(48 + $0) }, as: UTF8.self)
+        // Built once the characters are known to be digits (and X).
+        func text() -> String { String(decoding: d.map { $0 == 10 ? UInt8(ascii: "X") : UInt8(48 + $0) }, as: UTF8.self) }
         if d.count == 15 {
             guard (0..<15).allSatisfy(isDigit) else { return .failure(.notDigits) }
             let y = 1900 + d[6] * 10 + d[7], m = d[8] * 10 + d[9], day = d[10] * 10 + d[11]
             guard let birth = Day(year: y, month: m, day: day) else { return .failure(.badBirthDate) }
-            return .success(IDNumber(text: text, birthDate: birth, isMale: d[14] % 2 == 1))
+            return .success(IDNumber(text: text(), birthDate: birth, isMale: d[14] % 2 == 1))
         }
         guard d.count == 18 else { return .failure(.badLength(d.count)) }
         guard (0..<17).allSatisfy(isDigit), d[17] >= 0 else { return .failure(.notDigits) }
         var sum = 0
         for i in 0..<17 { sum += d[i] * weights[i] }
-        let expected = checkCharacters[sum % 11]
-        guard (d[17] == 10 ? "X" : Character(String(d[17]))) == expected else { return .failure(.badCheckDigit(expected: expected)) }
+        guard d[17] == checkValues[sum % 11] else { return .failure(.badCheckDigit(expected: checkCharacters[sum % 11])) }
         let y = d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9], m = d[10] * 10 + d[11], day = d[12] * 10 + d[13]
         guard let birth = Day(year: y, month: m, day: day) else { return .failure(.badBirthDate) }
-        return .success(IDNumber(text: text, birthDate: birth, isMale: d[16] % 2 == 1))
+        return .success(IDNumber(text: text(), birthDate: birth, isMale: d[16] % 2 == 1))
     }
 
     /// 420102********1234: the region and the last four, for outputs that must not show the number.
