@@ -21,9 +21,27 @@ public struct YAMLParser {
     }
 
     /// The first document's root node (nil for an empty file), and any problems found.
-    public func parse() -> (root: YAMLNode?, diagnostics: [Diagnostic]) {
+    /// A document in plain JSON (a household sent to the API) is read directly unless
+    /// `readingJSONDirectly` is false; anything the JSON reader declines goes through libyaml,
+    /// which reports the problem.
+    public func parse(readingJSONDirectly: Bool = true) -> (root: YAMLNode?, diagnostics: [Diagnostic]) {
+        if readingJSONDirectly, Self.looksLikeJSON(file.bytes), let root = JSONReader(file: file, limits: limits).read() {
+            return (root, [])
+        }
         var builder = Builder(file: file, limits: limits)
         return builder.run()
+    }
+
+    /// True when the first byte after leading spaces and line breaks opens an object or array.
+    static func looksLikeJSON(_ bytes: [UInt8]) -> Bool {
+        for b in bytes {
+            switch b {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["): return true
+            default: return false
+            }
+        }
+        return false
     }
 }
 

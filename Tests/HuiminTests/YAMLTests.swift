@@ -1,6 +1,7 @@
+import Foundation
 import SourceDiagnostics
 import Testing
-import YAMLSource
+@testable import YAMLSource
 
 @Suite("YAML with positions")
 struct YAMLTests {
@@ -103,5 +104,86 @@ struct YAMLTests {
         let (root, d) = parse(deep)
         #expect(root == nil)
         #expect(d.first?.id == "yaml.too-deep")
+    }
+}
+
+/// JSON documents are read by a direct reader; it must give exactly the tree libyaml gives
+/// (values, styles, spans), and leave every document it does not take to libyaml.
+@Suite("JSON read directly")
+struct JSONReaderTests {
+    static let taken: [String] = [
+        #"{"id": "H001", "members": [{"id": "P1", "名字": "张三", "income": 1500.50}]}"#,
+        #"{"a":1,"b":-2,"c":0,"d":-0,"e":3.25,"f":1e5,"g":2.5E-3,"h":7e+2}"#,
+        #"{"t": true, "f": false, "n": null, "s": "", "o": {}, "l": []}"#,
+        #"{"q": "a\"b", "bs": "c\\d", "sl": "e\/f", "ws": "\b\f\n\r\t", "u": "\u4e2d\u00e9x"}"#,
+        "{\r\n  \"a\" : [ 1 , [ 2, [ ] ] ],\r\n  \"中文键\":\"值 with spaces\"\n}\n",
+        "  [\"x\", {\"y\": [true, null]}, -12.5]  ",
+        "{" + (0..<40).map { "\"k\($0)\": \($0)" }.joined(separator: ", ") + "}",
+    ]
+
+    static let declined: [String] = [
+        "{a: 1}",
+        #"{"a": 01}"#,
+        "{\"a\":\t1}",
+        #"{"a": 1, "a": 2}"#,
+        "{" + (0..<20).map { "\"k\($0)\": \($0)" }.joined(separator: ", ") + ", \"k3\": 9}",
+        #"{"a": "\ud83d\ude00"}"#,
+        #"{"a": "\x41"}"#,
+        #"{"a": 1} # note"#,
+        #"{"a": tru}"#,
+        #"{"a": 1.}"#,
+        "[1,]",
+        #"{"a": 1} {"b": 2}"#,
+        "{\"a\": \"\u{1}\"}",
+        "{\"a\": 1",
+    ]
+
+    func file(_ text: String) -> SourceFile { SourceFile(path: "h.json", text: text) }
+
+    /// The tree as text: kind, value, style, tag and span of every node.
+    func dump(_ node: YAMLNode?) -> String {
+        guard let node else { return "nil" }
+        let at = "@\(node.span.start)-\(node.span.end)\(node.tag.map { " !\($0)" } ?? "")"
+        switch node.content {
+        case .scalar(let s, let style): return "\(s.debugDescription) \(style)\(at)"
+        case .sequence(let items): return "[" + items.map(dump).joined(separator: ", ") + "]\(at)"
+        case .mapping(let pairs): return "{" + pairs.map { dump($0.key) + ": " + dump($0.value) }.joined(separator: ", ") + "}\(at)"
+        }
+    }
+
+    @Test("a plain JSON document is read directly, to libyaml's tree", arguments: taken)
+    func same(_ text: String) throws {
+        let direct = try #require(JSONReader(file: file(text), limits: .init()).read())
+        let (viaYAML, problems) = YAMLParser(file: file(text)).parse(readingJSONDirectly: false)
+        #expect(problems.isEmpty)
+        #expect(dump(direct) == dump(viaYAML))
+    }
+
+    @Test("anything else is left to libyaml, with its problems", arguments: declined)
+    func left(_ text: String) {
+        #expect(JSONReader(file: file(text), limits: .init()).read() == nil)
+        let (root, problems) = YAMLParser(file: file(text)).parse()
+        let (expected, expectedProblems) = YAMLParser(file: file(text)).parse(readingJSONDirectly: false)
+        #expect(dump(root) == dump(expected))
+        #expect(problems.map(\.id) == expectedProblems.map(\.id))
+    }
+
+    @Test("the bundled example households read the same either way")
+    func examples() throws {
+        let folder = Repo.root + "/examples/households"
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }
+        #expect(!names.isEmpty)
+        for name in names {
+            let f = try #require(try? SourceFile.load(path: folder + "/" + name).get())
+            let direct = try #require(JSONReader(file: f, limits: .init()).read())
+            #expect(dump(direct) == dump(YAMLParser(file: f).parse(readingJSONDirectly: false).root), "\(name)")
+        }
+    }
+
+    @Test("nesting deeper than the parser's bound is left to libyaml")
+    func deep() {
+        let text = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(JSONReader(file: file(text), limits: .init()).read() == nil)
+        #expect(YAMLParser(file: file(text)).parse().diagnostics.map(\.id) == ["yaml.too-deep"])
     }
 }

@@ -40,16 +40,22 @@ public struct HouseholdDecoder {
             return (nil, problems)
         }
         var membersNode: YAMLNode?
-        for (k, v) in (householdDefaults?.mapping ?? []) + pairs {
-            guard let key = k.scalar else { continue }
-            if key == "members" || key == "成员" { membersNode = v; continue }
-            guard let field = lookup(key, schema.household) else {
-                problem("record.unknown-field", key, "the schema has no household field `\(key)`", k,
-                    help: Suggestion.closest(to: key, among: schema.household.map(\.key) + ["members"]).map { "did you mean `\($0)`?" })
-                continue
+        // Values go through an inout parameter: a captured variable is checked as a whole, and
+        // `values` and `kinds` are written in one call.
+        func household(_ pairs: [(key: YAMLNode, value: YAMLNode)], into record: inout HouseholdRecord) {
+            for (k, v) in pairs {
+                guard let key = k.scalar else { continue }
+                if key == "members" || key == "成员" { membersNode = v; continue }
+                guard let field = schema.named(key, .household) else {
+                    problem("record.unknown-field", key, "the schema has no household field `\(key)`", k,
+                        help: Suggestion.closest(to: key, among: schema.household.map(\.key) + ["members"]).map { "did you mean `\($0)`?" })
+                    continue
+                }
+                read(v, field, path: field.key, into: &record.values, &record.kinds, problem)
             }
-            read(v, field, path: field.key, into: &record.values, &record.kinds, problem)
         }
+        if let defaults = householdDefaults?.mapping { household(defaults, into: &record) }
+        household(pairs, into: &record)
         guard let membersNode, let items = membersNode.sequence else {
             problem("record.no-members", "members", "a household needs a `members:` list", membersNode ?? root)
             return (nil, problems)
@@ -58,24 +64,30 @@ public struct HouseholdDecoder {
             problem("record.too-many-members", "members", "a household has at most \(HouseholdRecord.maxMembers) members; this one has \(items.count)", membersNode)
             return (nil, problems)
         }
+        record.members.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
-            let path = "members[\(i)]"
+            // Paths name a field only in a problem, so they are put together only then.
+            func path() -> String { "members[\(i)]" }
             var member = HouseholdRecord.emptyMember(schema, id: "P\(i + 1)")
             guard let fields = item.mapping else {
-                problem("record.wrong-kind", path, "a member must be a mapping of fields, found \(item.kindDescription)", item)
+                problem("record.wrong-kind", path(), "a member must be a mapping of fields, found \(item.kindDescription)", item)
                 continue
             }
-            for (k, v) in (memberDefaults?.mapping ?? []) + fields {
-                guard let key = k.scalar else { continue }
-                guard let field = lookup(key, schema.person) else {
-                    problem("record.unknown-field", "\(path).\(key)", "the schema has no member field `\(key)`", k,
-                        help: Suggestion.closest(to: key, among: schema.person.map(\.key)).map { "did you mean `\($0)`?" })
-                    continue
+            func person(_ pairs: [(key: YAMLNode, value: YAMLNode)], into member: inout MemberRecord) {
+                for (k, v) in pairs {
+                    guard let key = k.scalar else { continue }
+                    guard let field = schema.named(key, .person) else {
+                        problem("record.unknown-field", "\(path()).\(key)", "the schema has no member field `\(key)`", k,
+                            help: Suggestion.closest(to: key, among: schema.person.map(\.key)).map { "did you mean `\($0)`?" })
+                        continue
+                    }
+                    read(v, field, path: "\(path()).\(field.key)", into: &member.values, &member.kinds, problem)
                 }
-                read(v, field, path: "\(path).\(field.key)", into: &member.values, &member.kinds, problem)
             }
+            if let defaults = memberDefaults?.mapping { person(defaults, into: &member) }
+            person(fields, into: &member)
             for issue in RecordCompletion.complete(&member, schema: schema) {
-                problem(issue.id, "\(path).\(issue.field)", issue.message, item)
+                problem(issue.id, "\(path()).\(issue.field)", issue.message, item)
             }
             record.members.append(member)
         }
@@ -87,11 +99,7 @@ public struct HouseholdDecoder {
         return (problems.isEmpty ? record : nil, problems)
     }
 
-    func lookup(_ key: String, _ fields: [FieldSpec]) -> FieldSpec? {
-        fields.first { $0.key == key } ?? fields.first { $0.label == key || $0.aliases.contains(key) }
-    }
-
-    func read(_ node: YAMLNode, _ field: FieldSpec, path: String, into values: inout [Value], _ kinds: inout [[Fixed]?], _ problem: (String, String, String, YAMLNode, String?) -> Void) {
+    func read(_ node: YAMLNode, _ field: FieldSpec, path: @autoclosure () -> String, into values: inout [Value], _ kinds: inout [[Fixed]?], _ problem: (String, String, String, YAMLNode, String?) -> Void) {
         if node.isNull {
             values[field.index] = .unknown([])
             kinds[field.index] = nil
@@ -99,23 +107,23 @@ public struct HouseholdDecoder {
         }
         if case .moneyByKind(let names, let labels) = field.kind {
             guard let pairs = node.mapping else {
-                problem("record.bad-value", path, "\(field.label)要按类别分项填写，如 `{ wage: 1500 }`", node, "类别：" + zip(names, labels).map { "\($0)（\($1)）" }.joined(separator: "、"))
+                problem("record.bad-value", path(), "\(field.label)要按类别分项填写，如 `{ wage: 1500 }`", node, "类别：" + zip(names, labels).map { "\($0)（\($1)）" }.joined(separator: "、"))
                 return
             }
             var amounts = Array(repeating: Fixed.zero, count: names.count)
             for (k, v) in pairs {
                 guard let key = k.scalar, let i = names.firstIndex(of: key) ?? labels.firstIndex(of: key) else {
-                    problem("record.unknown-field", "\(path).\(k.scalar ?? "?")", "没有这一收入类别", k,
+                    problem("record.unknown-field", "\(path()).\(k.scalar ?? "?")", "没有这一收入类别", k,
                         Suggestion.closest(to: k.scalar ?? "", among: names).map { "did you mean `\($0)`?" })
                     continue
                 }
                 guard let text = v.scalar, !v.isNull else {
-                    problem("record.bad-value", "\(path).\(key)", "金额要填一个数", v, nil)
+                    problem("record.bad-value", "\(path()).\(key)", "金额要填一个数", v, nil)
                     continue
                 }
                 switch FieldValueParser.money(text, "`\(text)`") {
                 case .success(let f): amounts[i] = f
-                case .failure(let e): problem("record.bad-value", "\(path).\(key)", e.message, v, e.help)
+                case .failure(let e): problem("record.bad-value", "\(path()).\(key)", e.message, v, e.help)
                 }
             }
             kinds[field.index] = amounts
@@ -127,12 +135,12 @@ public struct HouseholdDecoder {
         } else if let items = node.sequence, case .enumList = field.kind {
             text = items.compactMap(\.scalar).joined(separator: ";")
         } else {
-            problem("record.wrong-kind", path, "\(field.label)要填一个值，这里是\(node.kindDescription)", node, nil)
+            problem("record.wrong-kind", path(), "\(field.label)要填一个值，这里是\(node.kindDescription)", node, nil)
             return
         }
         switch FieldValueParser.parse(text, as: field) {
         case .success(let v): values[field.index] = v
-        case .failure(let e): problem("record.bad-value", path, "\(field.label)：\(e.message)", node, e.help)
+        case .failure(let e): problem("record.bad-value", path(), "\(field.label)：\(e.message)", node, e.help)
         }
     }
 }

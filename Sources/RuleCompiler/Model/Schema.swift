@@ -113,8 +113,11 @@ public struct ParameterSpec: Sendable {
 /// rules/schema.yaml, decoded.
 public struct Schema: Sendable {
     public var enums: [String: EnumType] = [:]
-    public var household: [FieldSpec] = []
-    public var person: [FieldSpec] = []
+    public var household: [FieldSpec] = [] { didSet { householdNames = Self.names(of: household) } }
+    public var person: [FieldSpec] = [] { didSet { personNames = Self.names(of: person) } }
+    /// Each field under its key, its label and its aliases, for reading records without a search.
+    public private(set) var householdNames: [String: FieldSpec] = [:]
+    public private(set) var personNames: [String: FieldSpec] = [:]
     public var parameters: [ParameterSpec] = []
     public var conventions = Conventions()
     /// Household sizes for `huimin gen-roster` (`sample: { household_size: {…} }`).
@@ -144,7 +147,24 @@ public struct Schema: Sendable {
     }
 
     public func field(_ key: String, _ level: FieldLevel) -> FieldSpec? {
-        (level == .household ? household : person).first { $0.key == key }
+        named(key, level).flatMap { $0.key == key ? $0 : nil }
+    }
+
+    /// The field a record's column or key names: by key first, then by label or alias.
+    public func named(_ name: String, _ level: FieldLevel) -> FieldSpec? {
+        level == .household ? householdNames[name] : personNames[name]
+    }
+
+    /// A key names its own field even where it is another field's label or alias; otherwise the
+    /// first field with that label or alias.
+    static func names(of fields: [FieldSpec]) -> [String: FieldSpec] {
+        var names: [String: FieldSpec] = [:]
+        for f in fields {
+            if names[f.label] == nil { names[f.label] = f }
+            for a in f.aliases where names[a] == nil { names[a] = f }
+        }
+        for f in fields { names[f.key] = f }
+        return names
     }
 
     public func parameter(_ name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
