@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SourceDiagnostics
 
 /// Reads a plain JSON document straight into nodes, the tree and spans libyaml would give.
@@ -35,6 +40,8 @@ struct JSONReader {
         var at = 0
         /// Nodes made so far; past the parser's bound the document is declined.
         var nodes = 0
+        /// Whether the last string read had an escape in it.
+        var lastEscaped = false
 
         init(bytes: UnsafeBufferPointer<UInt8>, file: SourceFile, maxDepth: Int) {
             self.bytes = bytes
@@ -80,11 +87,12 @@ struct JSONReader {
                 return node(.mapping(pairs), from: start)
             }
             while true {
-                guard current == UInt8(ascii: "\""), let key = string(), let name = key.scalar else { return nil }
-                // A repeated key is an error the YAML parser reports, with both positions.
-                // Small mappings (a household, a member) are searched directly, larger ones through a set.
+                guard current == UInt8(ascii: "\""), let key = string(), let name = key.scalar, !lastEscaped else { return nil }
+                // A repeated key is an error the YAML parser reports, with both positions. Keys
+                // without escapes are equal when their bytes are: small mappings (a household, a
+                // member) compare them directly, larger ones go through a set.
                 if pairs.count < 16 {
-                    if pairs.contains(where: { $0.key.scalar == name }) { return nil }
+                    if pairs.contains(where: { sameBytes($0.key.span, key.span) }) { return nil }
                 } else {
                     if names.isEmpty { names = Set(pairs.lazy.compactMap(\.key.scalar)) }
                     if !names.insert(name).inserted { return nil }
@@ -146,6 +154,7 @@ struct JSONReader {
             }
             let raw = UnsafeBufferPointer(rebasing: bytes[first..<at])
             at += 1
+            lastEscaped = escaped
             guard let text = escaped ? Self.unescape(raw) : String(decoding: raw, as: UTF8.self) else { return nil }
             return node(.scalar(text, .doubleQuoted), from: start)
         }
@@ -216,6 +225,11 @@ struct JSONReader {
             guard endsToken else { return nil }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
             return node(.scalar(text, .plain), from: start)
+        }
+
+        func sameBytes(_ a: Span, _ b: Span) -> Bool {
+            a.end - a.start == b.end - b.start
+                && memcmp(bytes.baseAddress! + a.start, bytes.baseAddress! + b.start, a.end - a.start) == 0
         }
 
         static let words: [StaticString] = ["true", "false", "null"]

@@ -4,7 +4,8 @@ import SourceDiagnostics
 public struct YAMLNode: Sendable {
     public enum ScalarStyle: Sendable { case plain, singleQuoted, doubleQuoted, literal, folded }
 
-    public indirect enum Content: Sendable {
+    // Not `indirect`: the lists already hold their nodes out of line, and a box per node costs an allocation.
+    public enum Content: Sendable {
         case scalar(String, ScalarStyle)
         case sequence([YAMLNode])
         case mapping([(key: YAMLNode, value: YAMLNode)])

@@ -9,6 +9,14 @@ public struct FieldValueError: Error, Sendable {
 
 /// Reads one field's value from text, as records and rosters give it.
 public enum FieldValueParser {
+    /// The ways a yes or a no is written: one lookup, not a comparison with each.
+    static let booleans: [String: Bool] = {
+        var table: [String: Bool] = [:]
+        for t in ["是", "1", "true", "TRUE", "True", "yes", "Yes", "YES", "y", "Y", "有", "t", "T"] { table[t] = true }
+        for f in ["否", "0", "false", "FALSE", "False", "no", "No", "NO", "n", "N", "无", "没有", "f", "F"] { table[f] = false }
+        return table
+    }()
+
     public static func parse(_ raw: String, as field: FieldSpec) -> Result<Value, FieldValueError> {
         let text = raw.trimmingSpaces
         // Built only for a message: this runs for every cell of a roster.
@@ -20,11 +28,10 @@ public enum FieldValueParser {
                 if b == UInt8(ascii: "1") { return .success(.bool(true)) }
                 if b == UInt8(ascii: "0") { return .success(.bool(false)) }
             }
-            switch text {
-            case "是", "1", "true", "TRUE", "True", "yes", "Yes", "YES", "y", "Y", "有", "t", "T": return .success(.bool(true))
-            case "否", "0", "false", "FALSE", "False", "no", "No", "NO", "n", "N", "无", "没有", "f", "F": return .success(.bool(false))
-            default: return .failure(FieldValueError(message: "\(shown)不是“是/否”", help: "填 是 或 否（true/false）"))
+            guard let b = booleans[text] else {
+                return .failure(FieldValueError(message: "\(shown)不是“是/否”", help: "填 是 或 否（true/false）"))
             }
+            return .success(.bool(b))
         case .int:
             guard let i = Int64(text) else { return .failure(FieldValueError(message: "\(shown)不是整数", help: nil)) }
             guard i >= 0 else { return .failure(FieldValueError(message: "\(shown)不能为负数", help: nil)) }
