@@ -59,7 +59,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "HuiminBench", dependencies: ["DecisionEngine", "RuleCompiler"]),
+        .executableTarget(name: "HuiminBench", dependencies: ["DecisionEngine", "RuleCompiler", "HuiminService"]),
         .testTarget(
             name: "HuiminTests",
             dependencies: ["DecisionEngine", "RuleCompiler", "PolicyExpr", "YAMLSource", "SourceDiagnostics", "RosterScreening", "HuiminService"],

@@ -1,6 +1,7 @@
 // In-process benchmark: evaluation of one household with its full explanation.
 // Usage: swift run -c release HuiminBench [household.yaml] [iterations] [only measures whose label contains this]
 import DecisionEngine
+import HuiminService
 import PolicyExpr
 import RuleCompiler
 import SourceDiagnostics
@@ -72,4 +73,17 @@ measure("read the household (JSON body → record)") {
 }
 measure("one policy (dibao): decisions + JSON with the resident's texts") {
     CheckReport.make(rules: rules, record: record, on: day, policies: ["dibao"]).json(texts: .resident).count
+}
+
+// The API without HTTP: what the server does for a request once its body is in hand.
+if let store = try? RuleStore(directory: rulesDir), let api = try? API(store: store) {
+    for (label, query) in [
+        ("API: POST /v1/check (every policy, the resident's texts)", [("on", "2023-12-01")]),
+        ("API: POST /v1/check?policy=dibao", [("on", "2023-12-01"), ("policy", "dibao")]),
+    ] {
+        measure(label) {
+            let request = ServiceRequest(method: "POST", path: "/v1/check", query: query, contentType: "application/json", body: body)
+            return api.respond(request).body.count
+        }
+    }
 }
