@@ -1,5 +1,5 @@
 // In-process benchmark: evaluation of one household with its full explanation.
-// Usage: swift run -c release HuiminBench [household.yaml] [iterations] [only measures whose label contains this]
+// Usage: swift run -c release HuiminBench [household.json] [iterations] [only measures whose label contains this]
 import DecisionEngine
 import HuiminService
 import PolicyExpr
@@ -17,7 +17,7 @@ func now() -> Double {
 }
 
 let arguments = CommandLine.arguments
-let path = arguments.count > 1 ? arguments[1] : "examples/households/h001.yaml"
+let path = arguments.count > 1 ? arguments[1] : "examples/households/h001.json"
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
 let rulesDir = RuleLoader.directory(named: nil)
 
