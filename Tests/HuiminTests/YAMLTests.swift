@@ -118,6 +118,7 @@ struct JSONReaderTests {
         #"{"q": "a\"b", "bs": "c\\d", "sl": "e\/f", "ws": "\b\f\n\r\t", "u": "\u4e2d\u00e9x"}"#,
         "{\r\n  \"a\" : [ 1 , [ 2, [ ] ] ],\r\n  \"中文键\":\"值 with spaces\"\n}\n",
         "  [\"x\", {\"y\": [true, null]}, -12.5]  ",
+        #"{"nul": "a\u0000b", "us": "\u001f", "del": "\u007f", "ff": "\uFFFF"}"#,
         "{" + (0..<40).map { "\"k\($0)\": \($0)" }.joined(separator: ", ") + "}",
     ]
 
