@@ -18,9 +18,12 @@ public struct FNV1a: Sendable {
 
 extension FNV1a {
     /// The hash of one string's bytes, without the separator `add` puts after each part.
-    public static func hash(_ s: String) -> UInt64 {
+    public static func hash(_ s: String) -> UInt64 { hash(bytes: s.utf8) }
+
+    /// The same hash of bytes as they are (a roster cell read without making a string).
+    public static func hash(bytes: some Sequence<UInt8>) -> UInt64 {
         var h = FNV1a().value
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return h
     }
 }

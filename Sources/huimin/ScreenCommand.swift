@@ -74,6 +74,9 @@ struct RosterJobOptions: ParsableArguments {
     @Flag(name: .long, help: "Show a progress bar on stderr even when it is not a terminal.")
     var progress = false
 
+    @Flag(name: .long, help: "Decide one household at a time, never a batch of households field by field (the same results; for checking the batch evaluator).")
+    var rowByRow = false
+
     var showsProgress: Bool { progress || isatty(2) != 0 }
 
     func make(roster: String) throws -> ScreeningJob {
@@ -84,6 +87,7 @@ struct RosterJobOptions: ParsableArguments {
         job.encoding = encoding
         job.sheet = sheet
         job.bom = bom
+        job.batchEvaluation = !rowByRow
         if let jobs {
             guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
             job.jobs = jobs

@@ -102,24 +102,67 @@ public struct Fixed: Sendable, Hashable, Comparable {
         return cents.format(places: cents.isWhole ? 0 : 2, grouped: true) + "元"
     }
 
-    /// Digits written straight into a byte buffer: formatting is on the explanation's hot path.
     func format(places: Int, grouped: Bool) -> String {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(24)
+        append(places: places, grouped: grouped, to: &digits)
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    /// Appends the digits with exactly `places` decimals (rounded half up), as `decimalString` writes them.
+    public func appendDecimal(places: Int, to out: inout [UInt8]) { append(places: places, grouped: false, to: &out) }
+
+    /// Appends the shortest exact decimal form, as `plainString` writes it.
+    public func appendPlain(to out: inout [UInt8]) {
+        var places = 6
+        var r = raw.magnitude % UInt64(Fixed.scale)
+        if r == 0 { places = 0 } else {
+            while r % 10 == 0 { r /= 10; places -= 1 }
+        }
+        append(places: places, grouped: false, to: &out)
+    }
+
+    /// Digits written straight into a byte buffer: formatting is on the explanation's and the
+    /// roster's hot path.
+    func append(places: Int, grouped: Bool, to out: inout [UInt8]) {
         let step = pow10(6 - places)
         let units = Rounding.halfUp.adjust(quotient: raw / step, remainder: raw % step, divisor: step)
         var magnitude = units.magnitude
-        var digits: [UInt8] = []
-        digits.reserveCapacity(24)
+        let start = out.count
         var written = 0
         repeat {
-            if written == places, places > 0 { digits.append(UInt8(ascii: ".")) }
-            if grouped, written > places, (written - places) % 3 == 0 { digits.append(UInt8(ascii: ",")) }
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            if written == places, places > 0 { out.append(UInt8(ascii: ".")) }
+            if grouped, written > places, (written - places) % 3 == 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
             magnitude /= 10
             written += 1
         } while magnitude > 0 || written <= places
-        if units < 0 { digits.append(UInt8(ascii: "-")) }
-        digits.reverse()
-        return String(decoding: digits, as: UTF8.self)
+        if units < 0 { out.append(UInt8(ascii: "-")) }
+        out[start...].reverse()
+    }
+
+    /// `self * b`, or nil where the product does not fit in 64 bits (the row evaluator would trap
+    /// there; the batch evaluator hands such a household back to it).
+    public func checkedProduct(_ b: Fixed) -> Fixed? {
+        let (product, overflow) = raw.multipliedReportingOverflow(by: b.raw)
+        guard !overflow else { return nil }
+        return Fixed(raw: Rounding.halfEven.adjust(quotient: product / Fixed.scale, remainder: product % Fixed.scale, divisor: Fixed.scale))
+    }
+
+    /// `divided(by:to:mode:)`, or nil for a zero divisor or a numerator past 64 bits.
+    public func checkedQuotient(_ divisor: Fixed, to unit: RoundingUnit, mode: Rounding) -> Fixed? {
+        guard divisor.raw != 0 else { return nil }
+        let (numerator, overflow) = raw.multipliedReportingOverflow(by: Fixed.scale / unit.inverseScale)
+        guard !overflow, !(numerator == .min && divisor.raw == -1) else { return nil }
+        let units = mode.adjust(quotient: numerator / divisor.raw, remainder: numerator % divisor.raw, divisor: divisor.raw)
+        let (result, over) = units.multipliedReportingOverflow(by: Fixed.scale / unit.stepsPerUnit)
+        return over ? nil : Fixed(raw: result)
+    }
+
+    /// An integer as a fixed value, or nil past the range (±9.2 trillion).
+    public static func checked(_ int: Int64) -> Fixed? {
+        let (r, overflow) = int.multipliedReportingOverflow(by: Fixed.scale)
+        return overflow ? nil : Fixed(raw: r)
     }
 
     private func pow10(_ n: Int) -> Int64 {

@@ -57,17 +57,25 @@ public struct HouseholdGrouper {
         let group = rows
         rows.removeAll(keepingCapacity: true)
         let id = currentID ?? ""
-        let column = columns.names[columns.householdIDColumn]
-        if id.isEmpty {
-            return RawHousehold(id: id, rows: group, rejects: group.map { Reject(row: $0.line, household: id, field: column, reason: "户编号为空") })
-        }
         // A 64-bit hash of the id tells households apart without keeping every id in memory.
-        if !finished.insert(FNV1a.hash(id)).inserted {
-            return RawHousehold(id: id, rows: group, rejects: group.map {
+        let again = !id.isEmpty && !finished.insert(FNV1a.hash(id)).inserted
+        return RawHousehold.grouped(id: id, rows: group, seenBefore: again, column: columns.names[columns.householdIDColumn])
+    }
+}
+
+extension RawHousehold {
+    /// A household's rows as grouped: rejected whole when its id is empty or was seen before
+    /// (its rows are split apart).
+    static func grouped(id: String, rows: [(line: Int, fields: [String])], seenBefore: Bool, column: String) -> RawHousehold {
+        if id.isEmpty {
+            return RawHousehold(id: id, rows: rows, rejects: rows.map { Reject(row: $0.line, household: id, field: column, reason: "户编号为空") })
+        }
+        if seenBefore {
+            return RawHousehold(id: id, rows: rows, rejects: rows.map {
                 Reject(row: $0.line, household: id, field: column, reason: "同一户的行不相邻：户 \(id) 在前面已经出现过，请按户编号排序后再导入")
             })
         }
-        return RawHousehold(id: id, rows: group, rejects: [])
+        return RawHousehold(id: id, rows: rows, rejects: [])
     }
 }
 

@@ -71,11 +71,19 @@ public struct RosterReader {
     /// The encoding actually used is returned; a parse error ends the read after the records before it.
     @discardableResult
     public func read(progress: (Int) -> Void = { _ in }, _ record: (CSVRecord) -> Void) -> Result<RosterEncoding, ReadError> {
+        var parser = CSVParser()
+        let used = readChunks(progress: progress) { parser.feed($0, record) }
+        if case .success = used, let e = parser.finish(record) { return .failure(.malformed(e)) }
+        return used
+    }
+
+    /// Calls `chunk` with the file's text as UTF-8, chunk after chunk (a BOM left out, GB18030
+    /// decoded), and `progress` with the bytes read so far. Returns the encoding used.
+    public func readChunks(progress: (Int) -> Void = { _ in }, _ chunk: (ArraySlice<UInt8>) -> Void) -> Result<RosterEncoding, ReadError> {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
-        var parser = CSVParser()
         var used = encoding
         var decoder: GB18030Decoder?
         var total = 0
@@ -83,11 +91,11 @@ public struct RosterReader {
         while true {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
-            var chunk = buffer[0..<n]
+            var bytes = buffer[0..<n]
             if first {
                 first = false
-                if used == .auto { used = RosterEncoding.detect(chunk.prefix(1 << 16)) }
-                if used == .utf8, chunk.starts(with: [0xEF, 0xBB, 0xBF]) { chunk = chunk.dropFirst(3) }
+                if used == .auto { used = RosterEncoding.detect(bytes.prefix(1 << 16)) }
+                if used == .utf8, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
                 if used == .gb18030 {
                     decoder = GB18030Decoder()
                     if decoder == nil { return .failure(.cannotOpen("this system has no GB18030 converter (iconv)")) }
@@ -95,16 +103,15 @@ public struct RosterReader {
             }
             total += n
             if let decoder {
-                let utf8 = decoder.decode(chunk, final: n == 0)
-                parser.feed(utf8[...], record)
+                let utf8 = decoder.decode(bytes, final: n == 0)
+                chunk(utf8[...])
                 if let bad = decoder.invalidAt { return .failure(.badEncoding(offset: bad)) }
             } else {
-                parser.feed(chunk, record)
+                chunk(bytes)
             }
             progress(total)
             if n == 0 { break }
         }
-        if let e = parser.finish(record) { return .failure(.malformed(e)) }
         return .success(used)
     }
 }

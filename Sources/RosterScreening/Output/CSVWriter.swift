@@ -1,13 +1,16 @@
 /// Writes CSV fields, quoting only where needed (commas, quotes, line breaks).
 public enum CSVWriter {
-    public static func append(_ field: String, to out: inout [UInt8]) {
-        let needsQuotes = field.utf8.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }
+    public static func append(_ field: String, to out: inout [UInt8]) { append(bytes: field.utf8, to: &out) }
+
+    /// A field given as UTF-8 bytes (a roster cell copied as it was read).
+    public static func append(bytes field: some Collection<UInt8>, to out: inout [UInt8]) {
+        let needsQuotes = field.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }
         if !needsQuotes {
-            out.append(contentsOf: field.utf8)
+            out.append(contentsOf: field)
             return
         }
         out.append(34)
-        for b in field.utf8 {
+        for b in field {
             if b == 34 { out.append(34) }
             out.append(b)
         }

@@ -20,6 +20,8 @@ public struct ScreeningSummary: Sendable {
     public var persons = 0
     public var rejectedRows = 0
     public var rejectedHouseholds = 0
+    /// Households the batch evaluator decided (the others went one at a time); not in the JSON.
+    public var batchedHouseholds = 0
     public var policies: [PolicyTally]
     /// For `huimin diff`: per policy, who gains and loses between the two rule sets.
     public var changes: [PolicyChangeTally] = []
@@ -59,6 +61,7 @@ public struct ScreeningSummary: Sendable {
         persons += other.persons
         rejectedRows += other.rejectedRows
         rejectedHouseholds += other.rejectedHouseholds
+        batchedHouseholds += other.batchedHouseholds
         for i in policies.indices {
             let o = other.policies[i]
             policies[i].eligible += o.eligible

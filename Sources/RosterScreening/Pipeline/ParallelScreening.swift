@@ -45,21 +45,27 @@ public enum ParallelScreening {
     }
 
     public static func screen(_ households: [RawHousehold], assembler: HouseholdAssembler, with screener: some HouseholdWorker, jobs: Int, template: ScreeningSummary) -> [Part] {
-        let workers = max(1, min(jobs, households.count))
+        split(households.count, jobs: jobs, template: template) { range, _, part in
+            for i in range { process(households[i], assembler, screener, into: &part) }
+        }
+    }
+
+    /// Splits `count` items into one contiguous range a worker; `body` fills each worker's part
+    /// (it is also told which worker it is), and the parts come back in input order.
+    static func split(_ count: Int, jobs: Int, template: ScreeningSummary, _ body: @Sendable (Range<Int>, Int, inout Part) -> Void) -> [Part] {
+        let workers = max(1, min(jobs, count))
         if workers == 1 {
             var part = Part(bytes: [], summary: template)
-            for h in households { process(h, assembler, screener, into: &part) }
+            body(0..<count, 0, &part)
             return [part]
         }
-        let slice = (households.count + workers - 1) / workers
+        let slice = (count + workers - 1) / workers
         let results = PartBox(count: workers, template: template)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var part = Part(bytes: [], summary: template)
             part.bytes.reserveCapacity(slice * 256)
-            let start = w * slice, end = min(households.count, start + slice)
-            if start < end {
-                for i in start..<end { process(households[i], assembler, screener, into: &part) }
-            }
+            let start = w * slice, end = min(count, start + slice)
+            if start < end { body(start..<end, w, &part) }
             results.set(w, part)
         }
         return results.parts

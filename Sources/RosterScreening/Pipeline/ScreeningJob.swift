@@ -25,6 +25,9 @@ public struct ScreeningJob {
     public var jobs = ParallelScreening.cores
     /// Households per batch handed to the workers.
     public var batchSize = 2048
+    /// Whether a CSV roster may be decided by the batch evaluator (false: always one household
+    /// at a time). Both give the same output; the row path is the reference.
+    public var batchEvaluation = true
 
     public init(roster: String) { self.roster = roster }
 
@@ -96,9 +99,7 @@ public struct ScreeningJob {
         // are written in input order, so memory is bounded by the batch whatever the roster's size.
         var pending: [RawHousehold] = []
         pending.reserveCapacity(batchSize)
-        func screenPending() {
-            guard !pending.isEmpty, let assembler else { return }
-            let parts = ParallelScreening.screen(pending, assembler: assembler, with: screener, jobs: jobs, template: template)
+        func take(_ parts: [ParallelScreening.Part]) {
             for part in parts {
                 buffer += part.bytes
                 if !part.rejects.isEmpty {
@@ -107,9 +108,13 @@ public struct ScreeningJob {
                 }
                 summary.merge(part.summary)
             }
-            pending.removeAll(keepingCapacity: true)
             if buffer.count > 1 << 20, !out.write(&buffer) { writeError = "cannot write \(output ?? "stdout")" }
             if rejectBuffer.count > 1 << 16, !rej.write(&rejectBuffer) { writeError = "cannot write \(rejects ?? "the rejects")" }
+        }
+        func screenPending() {
+            guard !pending.isEmpty, let assembler else { return }
+            take(ParallelScreening.screen(pending, assembler: assembler, with: screener, jobs: jobs, template: template))
+            pending.removeAll(keepingCapacity: true)
         }
 
         func handle(_ raw: RawHousehold?) {
@@ -143,11 +148,55 @@ public struct ScreeningJob {
             rowsRead += 1
             handle(RawHousehold(id: "", rows: [(line, [])], rejects: [], document: text))
         }
+        // A CSV roster is read into rows of bytes. When the rules and the output allow, whole
+        // batches of households are decided by the batch evaluator; otherwise each row becomes a
+        // record for the path above.
+        let plan = format == .csv && batchEvaluation ? (screener as? HouseholdScreener).flatMap { _ in BatchPlan.make(rules: rules, on: date) } : nil
+        var batchPath: BatchScreening?
+        var rows = CSVRows()
+        var rowParser = CSVRowParser()
+        var finished = Set<UInt64>()
+        let contexts = (0..<max(1, jobs)).map { _ in BatchScreening.Contexts() }
+        func screenRows(final: Bool) {
+            guard let batchPath else { return }
+            let (groups, taken) = batchPath.group(rows, final: final, finished: &finished)
+            let head = rows.split(at: taken) { rowParser.shift($0) }
+            rowsRead += head.count
+            take(ParallelScreening.split(groups.count, jobs: jobs, template: template) { range, w, part in
+                batchPath.screen(head, groups[range], contexts: contexts[w], into: &part)
+            })
+        }
+        func takeRows(final: Bool) {
+            if grouper == nil, headerError == nil, rows.count > 0 {
+                takeRecord(rows.record(0))
+                _ = rows.split(at: 1) { rowParser.shift($0) }
+                if let grouper, let assembler, let hs = screener as? HouseholdScreener {
+                    batchPath = BatchScreening(plan: plan, screener: hs, columns: grouper.columns, assembler: assembler)
+                }
+            }
+            guard headerError == nil, writeError == nil else { return }
+            if batchPath != nil {
+                if final || rows.count >= batchSize * 4 { screenRows(final: final) }
+            } else if grouper != nil {
+                for r in 0..<rows.count { takeRecord(rows.record(r)) }
+                _ = rows.split(at: rows.count) { rowParser.shift($0) }
+            }
+        }
+        func takeChunk(_ chunk: ArraySlice<UInt8>) {
+            guard headerError == nil, writeError == nil else { return }
+            chunk.withUnsafeBufferPointer { rowParser.feed($0, into: &rows) }
+            takeRows(final: false)
+        }
         let onProgress: (Int) -> Void = { bytes in progress?(bytes, rowsRead, size) }
         // What was read, named as the summary names it (the encoding, or the file kind).
         let read: Result<String, Failure>
         switch format {
-        case .csv: read = reader.read(progress: onProgress, takeRecord).map(\.rawValue).mapError { .read($0) }
+        case .csv:
+            read = reader.readChunks(progress: onProgress, takeChunk).flatMap { (used: RosterEncoding) -> Result<RosterEncoding, RosterReader.ReadError> in
+                if let e = rowParser.finish(into: &rows) { return .failure(.malformed(e)) }
+                takeRows(final: true)
+                return .success(used)
+            }.map(\RosterEncoding.rawValue).mapError { .read($0) }
         case .jsonl: read = reader.readLines(progress: onProgress, takeDocument).map { _ in "utf8" }.mapError { .read($0) }
         case .xlsx: read = XLSXReader(path: roster, sheet: sheet).read(takeRecord).map { "xlsx" }.mapError { .workbook($0.description) }
         }

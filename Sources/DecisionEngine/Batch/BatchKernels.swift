@@ -1,0 +1,428 @@
+import PolicyExpr
+import RuleCompiler
+
+/// Expressions as kernels over lanes, each mirroring ``Evaluator`` case for case.
+extension BatchPlan {
+    /// `person`: whether the expression is evaluated for a member (a person policy, a member
+    /// `let`, an aggregate's filter or value) or for the household. Nil when it cannot be done
+    /// over lanes.
+    func compile(_ e: TExpr, person: Bool) -> Node? {
+        switch e.op {
+        case .constant(let value):
+            if case .unknown = value {
+                guard let kind = LaneKind(e.type), kind != .members else { return nil }
+                return Node(person: false, kind: kind) { Lanes(count: $0.batch.households) }
+            }
+            guard let kind = LaneKind(e.type), kind != .members, let lane = Lanes.lane(value, kind) else { return nil }
+            return Node(person: false, kind: kind) { Lanes(count: $0.batch.households, value: lane, known: true) }
+        case .field(let i, let level, _):
+            let spec = level == .household ? rules.schema.household[i] : rules.schema.person[i]
+            guard let kind = LaneKind(spec.kind) else { return nil }
+            if level == .person {
+                guard person else { return nil }
+                return Node(person: true, kind: kind) { $0.batch.personFields[i]! }
+            }
+            return Node(person: false, kind: kind) { $0.batch.householdFields[i]! }
+        case .kind, .regionName, .personName:
+            return nil
+        case .householdLet(let slot, _):
+            guard let node = householdLet(slot) else { return nil }
+            return Node(person: node.person, kind: node.kind) { run in
+                if let l = run.householdLets[slot] { return l }
+                let l = node.run(run)
+                run.householdLets[slot] = l
+                return l
+            }
+        case .memberLet(let slot, _):
+            guard person, let node = memberLet(slot), node.kind != .members else { return nil }
+            return Node(person: true, kind: node.kind) { run in
+                if let l = run.memberLets[slot] { return l }
+                let l = node.person ? node.run(run) : run.broadcast(node.run(run))
+                run.memberLets[slot] = l
+                return l
+            }
+        case .parameter(let i, _):
+            guard let kind = LaneKind(rules.schema.parameters[i].type), kind != .members else { return nil }
+            return Node(person: false, kind: kind) { run in
+                var out = Lanes(count: run.batch.households)
+                let contexts = run.batch.contexts.map { $0.parameters[i] }
+                for h in 0..<run.batch.households {
+                    if let lane = contexts[Int(run.batch.context[h])] {
+                        out.v[h] = lane
+                        out.k[h] = true
+                    }
+                }
+                return out
+            }
+        case .policy(let i, let facet, _, _):
+            let other = rules.policies[i]
+            if other.subject == .person, !person { return nil }
+            return Node(person: other.subject == .person, kind: facet == .eligible ? .bool : .fixed) { run in
+                let o = run.outcomes(i)
+                var out = Lanes(count: o.status.count)
+                for s in 0..<o.status.count {
+                    switch o.status[s] {
+                    case BatchOutcomes.eligible:
+                        out.v[s] = facet == .eligible ? 1 : o.amount[s]
+                        out.k[s] = true
+                    case BatchOutcomes.ineligible:
+                        out.v[s] = 0
+                        out.k[s] = true
+                    default: break
+                    }
+                }
+                return out
+            }
+        case .today:
+            let serial = Int64(today.serial)
+            return Node(person: false, kind: .date) { Lanes(count: $0.batch.households, value: serial, known: true) }
+        case .age, .dateOfAge:
+            guard person, let birth = rules.schema.field(rules.schema.conventions.birthDate, .person)?.index,
+                LaneKind(rules.schema.person[birth].kind) == .date
+            else { return nil }
+            var years: Node?
+            if case .dateOfAge(let n) = e.op {
+                guard let y = compile(n, person: true), y.kind == .int else { return nil }
+                years = y
+            }
+            let today = self.today
+            return Node(person: true, kind: years == nil ? .int : .date) { run in
+                let b = run.batch.personFields[birth]!
+                let n = years.map { run.shaped($0.run(run), $0.person, to: true) }
+                var out = Lanes(count: run.batch.persons)
+                let counts = run.batch.contexts.map(\.birthdayCounts)
+                for p in 0..<run.batch.persons where b.k[p] {
+                    guard let c = counts[Int(run.batch.context[Int(run.batch.householdOf[p])])] else { continue }
+                    let born = Day(serial: Int32(truncatingIfNeeded: b.v[p]))
+                    if let n {
+                        guard n.k[p] else { continue }
+                        guard abs(n.v[p]) < 10_000 else { run.overflow(p, person: true); continue }
+                        let y = Int(n.v[p])
+                        out.v[p] = Int64(Day.dateOfAge(y, bornOn: born, birthdayCounts: c).serial)
+                    } else {
+                        out.v[p] = Int64(today.age(bornOn: born, birthdayCounts: c))
+                    }
+                    out.k[p] = true
+                }
+                return out
+            }
+        case .allMembers:
+            return Node(person: true, kind: .members) { Lanes(count: $0.batch.persons, value: 1, known: true) }
+        case .negate(let a):
+            guard let x = compile(a, person: person), x.kind == .int || x.kind == .fixed else { return nil }
+            return map1(x, x.kind) { v in 0 &- v }
+        case .arithmetic(let op, let a, let b):
+            guard let x = compile(a, person: person), let y = compile(b, person: person),
+                [.int, .fixed].contains(x.kind), [.int, .fixed].contains(y.kind)
+            else { return nil }
+            if x.kind == .int, y.kind == .int {
+                switch op {
+                case .add: return map2(x, y, .int) { $0 &+ $1 }
+                case .subtract: return map2(x, y, .int) { $0 &- $1 }
+                case .multiply: return map2(x, y, .int) { $0 &* $1 }
+                }
+            }
+            let xi = x.kind == .int, yi = y.kind == .int
+            switch op {
+            case .add, .subtract:
+                let sign: Int64 = op == .add ? 1 : -1
+                return map2(x, y, .fixed) { a, b in
+                    guard let fa = xi ? Fixed.checked(a)?.raw : a, let fb = yi ? Fixed.checked(b)?.raw : b else { return nil }
+                    return sign == 1 ? fa &+ fb : fa &- fb
+                }
+            case .multiply:
+                if yi { return map2(x, y, .fixed) { a, b in a &* b } }
+                if xi { return map2(x, y, .fixed) { a, b in b &* a } }
+                return map2(x, y, .fixed) { a, b in Fixed(raw: a).checkedProduct(Fixed(raw: b))?.raw }
+            }
+        case .divide(let a, let b, let unit, let mode):
+            guard let x = compile(a, person: person), let y = compile(b, person: person),
+                [.int, .fixed].contains(x.kind), [.int, .fixed].contains(y.kind)
+            else { return nil }
+            let xi = x.kind == .int, yi = y.kind == .int
+            return map2(x, y, .fixed, zeroIsUnknown: true) { a, b in
+                guard let fa = xi ? Fixed.checked(a) : Fixed(raw: a), let fb = yi ? Fixed.checked(b) : Fixed(raw: b) else { return nil }
+                if fb.raw == 0 { return Int64.min }  // division by zero: unknown, not an overflow
+                return fa.checkedQuotient(fb, to: unit, mode: mode)?.raw
+            }
+        case .round(let a, let unit, let mode):
+            guard let x = compile(a, person: person) else { return nil }
+            guard x.kind == .fixed else { return x }
+            return map1(x, .fixed) { Fixed(raw: $0).rounded(to: unit, mode: mode).raw }
+        case .compare(let op, let a, let b):
+            guard let x = compile(a, person: person), let y = compile(b, person: person) else { return nil }
+            let numeric: Set<LaneKind> = [.int, .fixed]
+            let ordered: Bool
+            var xi = false, yi = false
+            if x.kind == y.kind, [.int, .fixed, .date].contains(x.kind) {
+                ordered = true
+            } else if x.kind == y.kind, [.bool, .enumeration, .enumSet].contains(x.kind) {
+                ordered = false
+            } else if numeric.contains(x.kind), numeric.contains(y.kind) {
+                ordered = true
+                xi = x.kind == .int
+                yi = y.kind == .int
+            } else {
+                return nil
+            }
+            return map2(x, y, .bool) { a, b in
+                guard let fa = xi ? Fixed.checked(a)?.raw : a, let fb = yi ? Fixed.checked(b)?.raw : b else { return nil }
+                let order = ordered ? (fa < fb ? -1 : fa == fb ? 0 : 1) : (fa == fb ? 0 : 1)
+                let r: Bool
+                switch op {
+                case .less: r = order < 0
+                case .lessOrEqual: r = order <= 0
+                case .greater: r = order > 0
+                case .greaterOrEqual: r = order >= 0
+                case .equal: r = order == 0
+                case .notEqual: r = order != 0
+                }
+                return r ? 1 : 0
+            }
+        case .and(let items), .or(let items):
+            var decisive: Int64 = 0
+            if case .or = e.op { decisive = 1 }
+            let nodes = items.compactMap { compile($0, person: person) }
+            guard nodes.count == items.count, nodes.allSatisfy({ $0.kind == .bool }) else { return nil }
+            let shape = nodes.contains { $0.person }
+            return Node(person: shape, kind: .bool) { [decisive] run in
+                let n = shape ? run.batch.persons : run.batch.households
+                var decided = [Bool](repeating: false, count: n), unknown = [Bool](repeating: false, count: n)
+                for node in nodes {
+                    let l = run.shaped(node.run(run), node.person, to: shape)
+                    for i in 0..<n {
+                        if l.k[i] { if l.v[i] == decisive { decided[i] = true } } else { unknown[i] = true }
+                    }
+                }
+                var out = Lanes(count: n)
+                for i in 0..<n {
+                    if decided[i] { out.v[i] = decisive; out.k[i] = true } else if !unknown[i] { out.v[i] = 1 - decisive; out.k[i] = true }
+                }
+                return out
+            }
+        case .not(let a):
+            guard let x = compile(a, person: person), x.kind == .bool else { return nil }
+            return map1(x, .bool) { 1 - $0 }
+        case .conditional(let c, let a, let b):
+            guard let cn = compile(c, person: person), cn.kind == .bool, let x = compile(a, person: person), let y = compile(b, person: person),
+                x.kind == y.kind, x.kind != .members
+            else { return nil }
+            let shape = cn.person || x.person || y.person
+            return Node(person: shape, kind: x.kind) { run in
+                let cl = run.shaped(cn.run(run), cn.person, to: shape)
+                let xl = run.shaped(x.run(run), x.person, to: shape), yl = run.shaped(y.run(run), y.person, to: shape)
+                var out = Lanes(count: cl.count)
+                for i in 0..<cl.count {
+                    if cl.k[i] {
+                        let from = cl.v[i] != 0 ? xl : yl
+                        out.v[i] = from.v[i]
+                        out.k[i] = from.k[i]
+                    } else if xl.k[i], yl.k[i], xl.v[i] == yl.v[i] {
+                        out.v[i] = xl.v[i]
+                        out.k[i] = true
+                    }
+                }
+                return out
+            }
+        case .contains(let set, let element):
+            guard let s = compile(set, person: person), s.kind == .enumSet, let x = compile(element, person: person), x.kind == .enumeration else { return nil }
+            return map2(s, x, .bool) { bits, o in
+                guard o >= 0, o < 64 else { return nil }
+                return UInt64(bitPattern: bits) & (1 << UInt64(o)) != 0 ? 1 : 0
+            }
+        case .filter(let source, let condition):
+            guard let s = compile(source, person: person), s.kind == .members, let c = compile(condition, person: true), c.kind == .bool else { return nil }
+            return Node(person: true, kind: .members) { run in
+                var set = s.run(run)
+                let cl = run.shaped(c.run(run), c.person, to: true)
+                for p in 0..<set.count where set.v[p] != 0 {
+                    if cl.k[p] {
+                        if cl.v[p] == 0 { set.v[p] = 0 }
+                    } else {
+                        set.v[p] = 2
+                    }
+                }
+                return set
+            }
+        case .known(let a):
+            guard let x = compile(a, person: person), x.kind != .members else { return nil }
+            return Node(person: x.person, kind: .bool) { run in
+                let l = x.run(run)
+                var out = Lanes(count: l.count, known: true)
+                for i in 0..<l.count { out.v[i] = l.k[i] ? 1 : 0 }
+                return out
+            }
+        case .extremum(let isMin, let items):
+            let nodes = items.compactMap { compile($0, person: person) }
+            guard nodes.count == items.count, let kind = nodes.first?.kind, nodes.allSatisfy({ $0.kind == kind }) else { return nil }
+            let ordered = [.int, .fixed, .date].contains(kind)
+            guard kind != .members else { return nil }
+            let shape = nodes.contains { $0.person }
+            return Node(person: shape, kind: kind) { run in
+                let n = shape ? run.batch.persons : run.batch.households
+                var out = Lanes(count: n, known: true)
+                var first = [Bool](repeating: true, count: n)
+                for node in nodes {
+                    let l = run.shaped(node.run(run), node.person, to: shape)
+                    for i in 0..<n {
+                        if !l.k[i] { out.k[i] = false; continue }
+                        if first[i] {
+                            out.v[i] = l.v[i]
+                            first[i] = false
+                        } else if Self.replaces(l.v[i], out.v[i], min: isMin, ordered: ordered) {
+                            out.v[i] = l.v[i]
+                        }
+                    }
+                }
+                return out
+            }
+        case .month(let end, let d):
+            guard let x = compile(d, person: person), x.kind == .date else { return nil }
+            return map1(x, .date) { lane in
+                let (y, m, _) = Day(serial: Int32(truncatingIfNeeded: lane)).civil
+                guard let first = Day(year: y, month: m, day: 1) else { return nil }
+                return Int64((end == .start ? first : first.firstOfNextMonth.adding(days: -1)).serial)
+            }
+        case .addDate(let unit, let d, let n):
+            guard let x = compile(d, person: person), x.kind == .date, let y = compile(n, person: person), y.kind == .int else { return nil }
+            return map2(x, y, .date) { lane, count in
+                guard abs(count) < 1_000_000 else { return nil }
+                let day = Day(serial: Int32(truncatingIfNeeded: lane))
+                switch unit {
+                case .days: return Int64(day.adding(days: Int(count)).serial)
+                case .months: return Int64(day.adding(months: Int(count)).serial)
+                case .years: return Int64(day.adding(years: Int(count)).serial)
+                }
+            }
+        case .aggregate(let kind, let source, let filter, let value):
+            return aggregate(kind, source, filter, value, person: person, type: e.type)
+        }
+    }
+
+    /// One household value from its members, mirroring `Evaluator.aggregate` member by member.
+    func aggregate(_ kind: AggregateKind, _ source: TExpr, _ filter: TExpr?, _ value: TExpr?, person: Bool, type: ExprType) -> Node? {
+        guard let s = compile(source, person: person), s.kind == .members else { return nil }
+        let f = filter.map { compile($0, person: true) }
+        if let f, f?.kind != .bool { return nil }
+        let v = value.map { compile($0, person: true) }
+        if let v, v == nil { return nil }
+        let valueNode = v ?? nil, filterNode = f ?? nil
+        let resultKind: LaneKind
+        switch kind {
+        case .count: resultKind = .int
+        case .any, .all:
+            guard valueNode?.kind == .bool else { return nil }
+            resultKind = .bool
+        case .sum:
+            guard let vk = valueNode?.kind, vk == .int || vk == .fixed else { return nil }
+            resultKind = vk == .int && value?.type == .int ? .int : .fixed
+        case .min, .max:
+            guard let vk = valueNode?.kind, vk != .members else { return nil }
+            resultKind = vk
+        }
+        let ordered = [.int, .fixed, .date].contains(valueNode?.kind)
+        let valueIsInt = valueNode?.kind == .int
+        return Node(person: false, kind: resultKind) { run in
+            let set = s.run(run)
+            let fl = filterNode.map { run.shaped($0.run(run), $0.person, to: true) }
+            let vl = valueNode.map { run.shaped($0.run(run), $0.person, to: true) }
+            var out = Lanes(count: run.batch.households)
+            for h in 0..<run.batch.households {
+                var anyUnknown = false, decided: Bool?
+                var count: Int64 = 0, total: Int64 = 0, overflow = false
+                var extreme: Int64?
+                for m in run.batch.members(of: h) where set.v[m] != 0 {
+                    var included: Bool? = set.v[m] == 1 ? true : nil
+                    if let fl, included != false {
+                        if fl.k[m] {
+                            if fl.v[m] == 0 { included = false }
+                        } else {
+                            included = nil
+                        }
+                    }
+                    if included == false { continue }
+                    switch kind {
+                    case .count:
+                        if included == nil { anyUnknown = true } else { count += 1 }
+                    case .any, .all:
+                        let hit: Bool? = vl!.k[m] ? (kind == .any ? vl!.v[m] != 0 : vl!.v[m] == 0) : nil
+                        if hit == true, included == true { decided = kind == .any }
+                        if hit == nil || included == nil, hit != false { anyUnknown = true }
+                    case .sum, .min, .max:
+                        if included == nil || !vl!.k[m] { anyUnknown = true; continue }
+                        let x = vl!.v[m]
+                        if kind == .sum {
+                            let (t, o) = total.addingReportingOverflow(x)
+                            total = t
+                            overflow = overflow || o
+                        } else if let e = extreme {
+                            if Self.replaces(x, e, min: kind == .min, ordered: ordered) { extreme = x }
+                        } else {
+                            extreme = x
+                        }
+                    }
+                    if decided != nil { break }
+                }
+                if let decided {
+                    out.v[h] = decided ? 1 : 0
+                    out.k[h] = true
+                    continue
+                }
+                if anyUnknown { continue }
+                switch kind {
+                case .count: out.v[h] = count
+                case .any: out.v[h] = 0
+                case .all: out.v[h] = 1
+                case .sum:
+                    if overflow { run.overflow(h, person: false); continue }
+                    if resultKind == .fixed, valueIsInt {
+                        guard let f = Fixed.checked(total) else { run.overflow(h, person: false); continue }
+                        out.v[h] = f.raw
+                    } else {
+                        out.v[h] = total
+                    }
+                case .min, .max:
+                    guard let e = extreme else { continue }
+                    out.v[h] = e
+                }
+                out.k[h] = true
+            }
+            return out
+        }
+    }
+
+    /// Whether `x` takes the place of the extreme so far, as `Evaluator` decides it: by order for
+    /// numbers and dates; values without an order are never less, so a maximum takes any
+    /// different later value and a minimum keeps the first.
+    static func replaces(_ x: Int64, _ e: Int64, min: Bool, ordered: Bool) -> Bool {
+        let less = ordered && x < e
+        return less == min && x != e
+    }
+
+    func map1(_ x: Node, _ kind: LaneKind, _ f: @escaping (Int64) -> Int64?) -> Node {
+        Node(person: x.person, kind: kind) { run in
+            var l = x.run(run)
+            for i in 0..<l.count where l.k[i] {
+                if let r = f(l.v[i]) { l.v[i] = r } else { l.k[i] = false; run.overflow(i, person: x.person) }
+            }
+            return l
+        }
+    }
+
+    /// A kernel of two operands; `f` returning nil is an overflow (the household goes to the row
+    /// evaluator), and with `zeroIsUnknown`, `Int64.min` is an unknown result (division by zero).
+    func map2(_ x: Node, _ y: Node, _ kind: LaneKind, zeroIsUnknown: Bool = false, _ f: @escaping (Int64, Int64) -> Int64?) -> Node {
+        let shape = x.person || y.person
+        return Node(person: shape, kind: kind) { run in
+            let a = run.shaped(x.run(run), x.person, to: shape), b = run.shaped(y.run(run), y.person, to: shape)
+            var out = Lanes(count: a.count)
+            for i in 0..<a.count where a.k[i] && b.k[i] {
+                guard let r = f(a.v[i], b.v[i]) else { run.overflow(i, person: shape); continue }
+                if zeroIsUnknown, r == .min { continue }
+                out.v[i] = r
+                out.k[i] = true
+            }
+            return out
+        }
+    }
+}

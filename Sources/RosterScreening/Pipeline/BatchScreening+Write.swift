@@ -1,0 +1,167 @@
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+
+/// A decided household's rows and its part of the summary, as `HouseholdScreener` writes them.
+extension BatchScreening {
+    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: [Int: BatchOutcomes], into part: inout ParallelScreening.Part) {
+        let members = batch.members(of: h)
+        let policies = plan.rules.policies
+        part.summary.rows += rows
+        part.summary.households += 1
+        part.summary.batchedHouseholds += 1
+        part.summary.persons += members.count
+        for i in selected {
+            let o = outcomes[i]!
+            for s in policies[i].subject == .person ? members : h..<(h + 1) {
+                tally(i, s, o, h, members, batch, text, &part.summary)
+            }
+        }
+        var out = part.bytes
+        part.bytes = []
+        defer { part.bytes = out }
+        switch screener.options.layout {
+        case .long:
+            for i in selected {
+                let p = policies[i], o = outcomes[i]!
+                for s in p.subject == .person ? members : h..<(h + 1) {
+                    householdID(h, text, &out)
+                    out.append(44)
+                    if p.subject == .person { personID(s, h, members, text, &out) } else { householdID(h, text, &out) }
+                    out.append(44)
+                    CSVWriter.append(p.id, to: &out)
+                    out.append(44)
+                    out.append(contentsOf: statusName(o.status[s]).utf8)
+                    out.append(44)
+                    if o.status[s] == BatchOutcomes.eligible, p.amount != nil { Fixed(raw: o.amount[s]).appendDecimal(places: 2, to: &out) }
+                    out.append(44)
+                    unmet(i, o, s, &out)
+                    out.append(44)
+                    out.append(10)
+                }
+            }
+        case .wide:
+            for s in members {
+                householdID(h, text, &out)
+                out.append(44)
+                personID(s, h, members, text, &out)
+                for i in selected {
+                    let o = outcomes[i]!, subject = policies[i].subject == .person ? s : h
+                    out.append(44)
+                    out.append(contentsOf: statusName(o.status[subject]).utf8)
+                    out.append(44)
+                    if o.status[subject] == BatchOutcomes.eligible, policies[i].amount != nil { Fixed(raw: o.amount[subject]).appendDecimal(places: 2, to: &out) }
+                }
+                out.append(10)
+            }
+        case .declared(let layout):
+            let subjects = layout.rows == .person ? Array(members) : [-1]
+            for s in subjects {
+                for (c, column) in layout.columns.enumerated() {
+                    if c > 0 { out.append(44) }
+                    switch column.source {
+                    case .field(.household, let f): fieldCell(schema.household[f], h, batch.householdFields[f], text.household[f] != nil ? text.household(f, h) : nil, text, &out)
+                    case .field(.person, let f): fieldCell(schema.person[f], s, batch.personFields[f], text.person[f] != nil ? text.person(f, s) : nil, text, &out)
+                    case .policy(let i, let show):
+                        let o = outcomes[i]!, subject = policies[i].subject == .person ? s : h
+                        cell(show, i, o, subject, &out)
+                    }
+                }
+                out.append(10)
+            }
+        }
+    }
+
+    func statusName(_ status: UInt8) -> String {
+        status == BatchOutcomes.eligible ? DecisionStatus.eligible.rawValue : status == BatchOutcomes.ineligible ? DecisionStatus.ineligible.rawValue : DecisionStatus.undetermined.rawValue
+    }
+
+    func householdID(_ h: Int, _ text: TextCells, _ out: inout [UInt8]) {
+        CSVWriter.append(bytes: text.bytes[text.household(householdIDField, h)!], to: &out)
+    }
+
+    func personID(_ p: Int, _ h: Int, _ members: Range<Int>, _ text: TextCells, _ out: inout [UInt8]) {
+        if let f = personIDField, let r = text.person(f, p) {
+            CSVWriter.append(bytes: text.bytes[r], to: &out)
+        } else {
+            CSVWriter.append(memberID(text, h, p - members.lowerBound), to: &out)
+        }
+    }
+
+    /// The reason codes of an unmet decision (`DecisionBuilder.brief`), `;`-separated.
+    func unmet(_ i: Int, _ o: BatchOutcomes, _ s: Int, _ out: inout [UInt8]) {
+        if !plan.inEffect(i) {
+            out.append(contentsOf: "effective".utf8)
+            return
+        }
+        guard o.status[s] == BatchOutcomes.ineligible else { return }
+        var codes: [UInt8] = []
+        var bits = o.unmet[s]
+        while bits != 0 {
+            let c = bits.trailingZeroBitCount
+            if !codes.isEmpty { codes.append(59) }
+            codes += plan.leafID(i, c)!
+            bits &= bits - 1
+        }
+        if o.yielded[s] >= 0 {
+            if !codes.isEmpty { codes.append(59) }
+            codes += "overlap.higher.\(plan.rules.policies[Int(o.yielded[s])].id)".utf8
+        }
+        CSVWriter.append(bytes: codes, to: &out)
+    }
+
+    /// A policy column of a declared layout (`HouseholdScreener.cell`).
+    func cell(_ show: OutputLayout.Show, _ i: Int, _ o: BatchOutcomes, _ s: Int, _ out: inout [UInt8]) {
+        let status = o.status[s]
+        switch show {
+        case .status:
+            out.append(contentsOf: (status == BatchOutcomes.eligible ? DecisionStatus.eligible : .ineligible).chinese.utf8)
+        case .eligible: out.append(status == BatchOutcomes.eligible ? 49 : 48)
+        case .amount:
+            if status == BatchOutcomes.eligible { Fixed(raw: o.amount[s]).appendPlain(to: &out) } else { out.append(48) }
+        case .unmet: unmet(i, o, s, &out)
+        case .missing, .explanation: break
+        }
+    }
+
+    /// A field column: the value as `Masking.cell` shows it.
+    func fieldCell(_ spec: FieldSpec, _ i: Int, _ lanes: Lanes?, _ range: Range<Int>?, _ text: TextCells, _ out: inout [UInt8]) {
+        if let lanes {
+            guard lanes.k[i], let kind = LaneKind(spec.kind) else { return }
+            CSVWriter.append(Masking.cell(Lanes.value(lanes.v[i], kind), spec, reveal: screener.options.revealIDs), to: &out)
+        } else if let range {
+            if !spec.sensitive || screener.options.revealIDs {
+                CSVWriter.append(bytes: text.bytes[range], to: &out)
+            } else {
+                CSVWriter.append(Masking.cell(.text(String(decoding: text.bytes[range], as: UTF8.self)), spec, reveal: false), to: &out)
+            }
+        }
+    }
+
+    /// Counts one decision into the summary, with the 政策找人 lists (`HouseholdScreener.tally`).
+    func tally(_ i: Int, _ s: Int, _ o: BatchOutcomes, _ h: Int, _ members: Range<Int>, _ batch: Batch, _ text: TextCells, _ summary: inout ScreeningSummary) {
+        let status = o.status[s]
+        if status == BatchOutcomes.eligible {
+            summary.policies[i].eligible += 1
+            summary.policies[i].total = summary.policies[i].total + Fixed(raw: o.amount[s])
+        } else {
+            summary.policies[i].ineligible += 1
+        }
+        guard let field = receivingField, let lanes = batch.personFields[field] else { return }
+        let person = plan.rules.policies[i].subject == .person
+        var known = false, receiving = false
+        for m in person ? s..<(s + 1) : members where lanes.k[m] {
+            known = true
+            if UInt64(bitPattern: lanes.v[m]) & receivingBits[i] != 0 { receiving = true }
+        }
+        guard known else { return }
+        let subject: String
+        if person {
+            subject = personIDField.flatMap { text.person($0, s) }.map { String(decoding: text.bytes[$0], as: UTF8.self) } ?? memberID(text, h, s - members.lowerBound)
+        } else {
+            subject = String(decoding: text.bytes[text.household(householdIDField, h)!], as: UTF8.self)
+        }
+        if status == BatchOutcomes.eligible, !receiving { summary.policies[i].eligibleNotReceiving.append(subject) }
+        if status == BatchOutcomes.ineligible, receiving { summary.policies[i].receivingNotEligible.append(subject) }
+    }
+}

@@ -1,0 +1,346 @@
+import DecisionEngine
+import PolicyExpr
+import RuleCompiler
+import SourceDiagnostics
+
+/// A CSV roster decided a batch at a time: cells are read from their bytes into lanes, the
+/// `BatchPlan` decides every household of the batch field by field, and the rows are written
+/// straight as bytes.
+///
+/// It writes exactly what the row path (`HouseholdAssembler` then `HouseholdScreener`) writes.
+/// A household it cannot take whole — a cell it cannot read, a conflict, no 户主, a decision
+/// left undetermined (whose missing inputs need the row evaluator's causes), an overflow — is
+/// handed to the row path in its place, so rejects and their reasons are the row path's own.
+struct BatchScreening: Sendable {
+    let plan: BatchPlan
+    let screener: HouseholdScreener
+    let assembler: HouseholdAssembler
+    let columns: RosterColumns
+    let schema: Schema
+    /// Policies whose decisions the output or the summary reads.
+    let needed: [Int]
+    let selected: [Int]
+    /// Fields that hold text (ids, names, codes), by level and index: kept as bytes.
+    let householdText: [Bool]
+    let personText: [Bool]
+    let householdIDField: Int
+    let regionField: Int?
+    let personIDField: Int?
+    let relation: (field: Int, head: Int)?
+    let receivingField: Int?
+    let receivingBits: [UInt64]
+    /// A member's 身份证号 fills or checks other fields: rows that give one go the row path.
+    let derivingIDField: Int?
+
+    /// Nil when the output needs what only the row path gives (JSON lines, explanations) or the
+    /// rules or columns have what lanes cannot hold.
+    init?(plan: BatchPlan?, screener: HouseholdScreener, columns: RosterColumns, assembler: HouseholdAssembler) {
+        guard let plan, screener.options.format == .csv, !screener.options.explain else { return nil }
+        let rules = screener.rules
+        let schema = rules.schema
+        for t in columns.targets {
+            switch t {
+            case .personKind, .householdKind: return nil
+            default: continue
+            }
+        }
+        var needed = Set(screener.selected.map(\.index))
+        if case .declared(let layout) = screener.options.layout {
+            for c in layout.columns {
+                guard case .policy(let i, let show) = c.source else { continue }
+                if show == .explanation { return nil }
+                if layout.rows == .household, rules.policies[i].subject == .person { return nil }
+                needed.insert(i)
+            }
+        }
+        guard let id = schema.field(schema.conventions.householdID, .household) else { return nil }
+        self.plan = plan
+        self.screener = screener
+        self.assembler = assembler
+        self.columns = columns
+        self.schema = schema
+        self.needed = needed.sorted()
+        selected = screener.selected.map(\.index)
+        householdText = schema.household.map { LaneKind($0.kind) == nil }
+        personText = schema.person.map { LaneKind($0.kind) == nil }
+        householdIDField = id.index
+        regionField = schema.field(schema.conventions.region, .household)?.index
+        personIDField = schema.field(schema.conventions.personID, .person)?.index
+        if let r = schema.field(schema.conventions.relation, .person), case .enumeration(let e) = r.kind, let head = e.ordinal(of: schema.conventions.headRelation) {
+            relation = (r.index, head)
+        } else {
+            relation = nil
+        }
+        receivingField = screener.receivingField
+        receivingBits = screener.receivingBits
+        let idField = schema.person.first { $0.kind == .idNumber }
+        derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
+        for f in schema.household + schema.person where LaneKind(f.kind) == nil {
+            // By-kind money has no lane and no text: only the row path reads it.
+            if case .moneyByKind = f.kind { return nil }
+        }
+    }
+
+    /// Rows of one household, as the grouper found them.
+    struct Group: Sendable {
+        var first: Int32
+        var count: Int32
+        /// Rejected whole before reading: 1 no household id, 2 its rows are split apart.
+        var fault: UInt8
+    }
+
+    /// Per worker: the parameters of each region and variant met so far.
+    final class Contexts: @unchecked Sendable {
+        var index: [String: Int32] = [:]
+        var list: [BatchContext] = []
+    }
+
+    // MARK: Grouping (sequential)
+
+    /// A cell's bytes trimmed as `trimmingSpaces` trims them.
+    static func trimmed(_ rows: CSVRows, _ r: Int, _ c: Int) -> ArraySlice<UInt8> {
+        let range = rows.field(r, c)
+        guard !range.isEmpty else { return rows.bytes[range] }
+        let first = rows.bytes[range.lowerBound], last = rows.bytes[range.upperBound - 1]
+        if first > 32, last > 32, first != 0xE3, last != 0x80 { return rows.bytes[range] }
+        return ArraySlice(String(decoding: rows.bytes[range], as: UTF8.self).trimmingSpaces.utf8)
+    }
+
+    /// Text equality as Swift's strings see it: the bytes, or canonical equivalence beyond ASCII.
+    static func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        if a == b { return true }
+        guard a.contains(where: { $0 >= 0x80 }) || b.contains(where: { $0 >= 0x80 }) else { return false }
+        return String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self)
+    }
+
+    func householdID(_ rows: CSVRows, _ r: Int) -> ArraySlice<UInt8> {
+        rows.fieldCount(r) > columns.householdIDColumn ? Self.trimmed(rows, r, columns.householdIDColumn) : []
+    }
+
+    /// The households of `rows`, in order; the last is left out unless `final` (more of its rows may follow).
+    func group(_ rows: CSVRows, final: Bool, finished: inout Set<UInt64>) -> (groups: [Group], taken: Int) {
+        var groups: [Group] = []
+        groups.reserveCapacity(rows.count / 2)
+        var start = 0
+        var current = rows.count > 0 ? householdID(rows, 0) : []
+        func close(_ end: Int) {
+            var fault: UInt8 = 0
+            if current.isEmpty { fault = 1 } else if !finished.insert(FNV1a.hash(bytes: current)).inserted { fault = 2 }
+            groups.append(Group(first: Int32(start), count: Int32(end - start), fault: fault))
+        }
+        var r = 1
+        while r < rows.count {
+            let id = householdID(rows, r)
+            if !Self.same(id, current) {
+                close(r)
+                start = r
+                current = id
+            }
+            r += 1
+        }
+        if final, rows.count > 0 { close(rows.count) }
+        return (groups, final ? rows.count : start)
+    }
+
+    // MARK: Screening (on every core)
+
+    /// Screens `groups` of `rows` into `part`: the output and summary of each household, in order.
+    func screen(_ rows: CSVRows, _ groups: ArraySlice<Group>, contexts: Contexts, into part: inout ParallelScreening.Part) {
+        var batch = Batch(schema: schema)
+        var text = TextCells(schema: schema, householdText: householdText, personText: personText)
+        // For each group: its household in the batch, or -1 for the row path.
+        var slot = [Int](repeating: -1, count: groups.count)
+        for (g, group) in groups.enumerated() where group.fault == 0 {
+            slot[g] = assemble(rows, group, into: &batch, &text, contexts) ?? -1
+        }
+        batch.contexts = contexts.list
+        let run = plan.run(batch)
+        let outcomes = Dictionary(uniqueKeysWithValues: needed.map { ($0, run.outcomes($0)) })
+        for (g, group) in groups.enumerated() {
+            let h = slot[g]
+            if h >= 0, !run.overflowed[h], decided(h, batch, outcomes) {
+                write(h, rows: Int(group.count), batch, text, outcomes, into: &part)
+            } else {
+                ParallelScreening.process(raw(rows, group), assembler, screener, into: &part)
+            }
+        }
+    }
+
+    /// Whether every decision the output needs is 符合 or 不符合.
+    func decided(_ h: Int, _ batch: Batch, _ outcomes: [Int: BatchOutcomes]) -> Bool {
+        for (i, o) in outcomes {
+            let subjects = plan.rules.policies[i].subject == .person ? batch.members(of: h) : h..<(h + 1)
+            for s in subjects where o.status[s] == BatchOutcomes.undetermined { return false }
+        }
+        return true
+    }
+
+    /// The group as the row path reads it.
+    func raw(_ rows: CSVRows, _ group: Group) -> RawHousehold {
+        let lines = (Int(group.first)..<Int(group.first + group.count)).map { (line: Int(rows.lines[$0]), fields: rows.record($0).fields) }
+        let id = String(decoding: householdID(rows, Int(group.first)), as: UTF8.self)
+        return RawHousehold.grouped(id: id, rows: lines, seenBefore: group.fault == 2, column: columns.names[columns.householdIDColumn])
+    }
+
+    /// Reads a household's cells into the batch; nil (and nothing added) when the row path must take it.
+    func assemble(_ rows: CSVRows, _ group: Group, into batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts) -> Int? {
+        let count = Int(group.count)
+        guard count <= HouseholdRecord.maxMembers else { return nil }
+        let h = batch.addHousehold(members: count, context: 0)
+        text.addHousehold(members: count)
+        let firstPerson = batch.members(of: h).lowerBound
+        var ok = true
+        defer {
+            if !ok {
+                batch.removeLastHousehold()
+                text.removeLastHousehold(members: count)
+            }
+        }
+        for m in 0..<count {
+            let r = Int(group.first) + m, p = firstPerson + m
+            guard rows.fieldCount(r) == columns.targets.count else { ok = false; return nil }
+            for (c, target) in columns.targets.enumerated() {
+                let cell = Self.trimmed(rows, r, c)
+                if cell.isEmpty { continue }
+                switch target {
+                case .ignored, .personKind, .householdKind: continue
+                case .personField(let i):
+                    if personText[i] {
+                        guard Self.validText(cell, schema.person[i]) else { ok = false; return nil }
+                        if i == derivingIDField { ok = false; return nil }
+                        text.setPerson(i, p, cell)
+                    } else {
+                        guard let lane = Self.lane(cell, schema.person[i]) else { ok = false; return nil }
+                        batch.setPerson(i, p, lane)
+                    }
+                case .householdField(let i):
+                    if householdText[i] {
+                        guard Self.validText(cell, schema.household[i]) else { ok = false; return nil }
+                        if let earlier = text.household(i, h) {
+                            guard Self.same(text.bytes[earlier], cell) else { ok = false; return nil }
+                        } else {
+                            text.setHousehold(i, h, cell)
+                        }
+                    } else {
+                        guard let lane = Self.lane(cell, schema.household[i]) else { ok = false; return nil }
+                        if let l = batch.householdFields[i], l.k[h] {
+                            guard l.v[h] == lane else { ok = false; return nil }
+                        } else {
+                            batch.setHousehold(i, h, lane)
+                        }
+                    }
+                }
+            }
+        }
+        // The schema's defaults, then the checks `RecordCompletion` makes.
+        for f in schema.household {
+            guard let d = f.defaultValue else { continue }
+            if householdText[f.index] {
+                if text.household(f.index, h) == nil, case .text(let t) = d { text.setHousehold(f.index, h, ArraySlice(t.utf8)) }
+            } else if batch.householdFields[f.index]?.k[h] == false, let lane = Lanes.lane(d, LaneKind(f.kind)!) {
+                batch.setHousehold(f.index, h, lane)
+            }
+        }
+        for f in schema.person {
+            guard let d = f.defaultValue else { continue }
+            for p in batch.members(of: h) {
+                if personText[f.index] {
+                    if text.person(f.index, p) == nil, case .text(let t) = d { text.setPerson(f.index, p, ArraySlice(t.utf8)) }
+                } else if batch.personFields[f.index]?.k[p] == false, let lane = Lanes.lane(d, LaneKind(f.kind)!) {
+                    batch.setPerson(f.index, p, lane)
+                }
+            }
+        }
+        guard text.household(householdIDField, h) != nil, let regionField, let region = text.household(regionField, h) else { ok = false; return nil }
+        if let (field, head) = relation {
+            let lanes = batch.personFields[field]!
+            guard batch.members(of: h).filter({ lanes.k[$0] && lanes.v[$0] == Int64(head) }).count == 1 else { ok = false; return nil }
+        }
+        if let personIDField {
+            // Distinct member ids (given, or made from the household id and the row's place).
+            var ids: [ArraySlice<UInt8>] = []
+            for p in batch.members(of: h) {
+                let id = text.person(personIDField, p).map { text.bytes[$0] } ?? ArraySlice(memberID(text, h, p - firstPerson).utf8)
+                guard !ids.contains(where: { Self.same($0, id) }) else { ok = false; return nil }
+                ids.append(id)
+            }
+        }
+        var variant: Int?
+        if let v = plan.variantField, let l = batch.householdFields[v], l.k[h] { variant = Int(l.v[h]) }
+        let key = String(decoding: text.bytes[region], as: UTF8.self) + (variant.map { "#\($0)" } ?? "")
+        let c: Int32
+        if let known = contexts.index[key] {
+            c = known
+        } else {
+            c = Int32(contexts.list.count)
+            contexts.list.append(plan.context(region: String(decoding: text.bytes[region], as: UTF8.self), variant: variant))
+            contexts.index[key] = c
+        }
+        guard contexts.list[Int(c)].supported else { ok = false; return nil }
+        batch.context[h] = c
+        return h
+    }
+
+    /// The id of a member without one: `H001-2`, as the row path names it.
+    func memberID(_ text: TextCells, _ h: Int, _ m: Int) -> String {
+        String(decoding: text.bytes[text.household(householdIDField, h)!], as: UTF8.self) + "-\(m + 1)"
+    }
+
+    static func lane(_ cell: ArraySlice<UInt8>, _ field: FieldSpec) -> Int64? {
+        let kind = LaneKind(field.kind)!
+        if let v = cell.withUnsafeBufferPointer({ FieldValueParser.quick($0, as: field) }) { return Lanes.lane(v, kind) }
+        guard case .success(let v) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return nil }
+        return Lanes.lane(v, kind)
+    }
+
+    /// Whether a text field's cell is what the row path accepts (codes and 身份证号 are checked).
+    static func validText(_ cell: ArraySlice<UInt8>, _ field: FieldSpec) -> Bool {
+        if field.kind == .text { return true }
+        guard case .success(.text(let t)) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return false }
+        return t.utf8.elementsEqual(cell)
+    }
+}
+
+/// Text cells of a batch (ids, names, codes) as ranges of one byte buffer.
+struct TextCells {
+    var bytes: [UInt8] = []
+    /// By field: one range a household or person; an empty range with start -1 is no value.
+    var household: [[Range<Int>]?]
+    var person: [[Range<Int>]?]
+    static let none = -1..<(-1)
+
+    init(schema: Schema, householdText: [Bool], personText: [Bool]) {
+        household = householdText.map { $0 ? [] : nil }
+        person = personText.map { $0 ? [] : nil }
+    }
+
+    mutating func addHousehold(members: Int) {
+        for i in household.indices where household[i] != nil { household[i]!.append(Self.none) }
+        for i in person.indices where person[i] != nil { person[i]!.append(contentsOf: repeatElement(Self.none, count: members)) }
+    }
+
+    mutating func removeLastHousehold(members: Int) {
+        for i in household.indices where household[i] != nil { household[i]!.removeLast() }
+        for i in person.indices where person[i] != nil { person[i]!.removeLast(members) }
+    }
+
+    func household(_ f: Int, _ h: Int) -> Range<Int>? {
+        let r = household[f]![h]
+        return r.lowerBound < 0 ? nil : r
+    }
+
+    func person(_ f: Int, _ p: Int) -> Range<Int>? {
+        let r = person[f]![p]
+        return r.lowerBound < 0 ? nil : r
+    }
+
+    mutating func setHousehold(_ f: Int, _ h: Int, _ cell: ArraySlice<UInt8>) {
+        household[f]![h] = bytes.count..<(bytes.count + cell.count)
+        bytes.append(contentsOf: cell)
+    }
+
+    mutating func setPerson(_ f: Int, _ p: Int, _ cell: ArraySlice<UInt8>) {
+        person[f]![p] = bytes.count..<(bytes.count + cell.count)
+        bytes.append(contentsOf: cell)
+    }
+}

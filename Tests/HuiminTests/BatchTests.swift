@@ -1,0 +1,118 @@
+import DecisionEngine
+import Foundation
+import PolicyExpr
+import RosterScreening
+import RuleCompiler
+import Testing
+
+/// The batch evaluator against the row evaluator: the same roster screened both ways must give
+/// the same bytes (output, rejects, summary), whatever the faults, blanks and layout.
+@Suite("Batch evaluator: the same output as one household at a time", .serialized)
+struct BatchTests {
+    /// The benchmark rules plus a policy with every kind of operator (any, not, unless, known,
+    /// min/max over members, division with rounding, dates, `in`, policy references, 择高) and
+    /// one no longer in effect.
+    static let rules: RuleSet = {
+        let outcome = RuleLoader.load(directory: Repo.fixtures + "/batch")
+        guard let r = outcome.rules else { fatalError("\(outcome.diagnostics.map(\.message))") }
+        return r
+    }()
+    static let date = Day(parsing: "2026-01-01")!
+
+    struct Screened: Equatable {
+        let output: String
+        let rejects: String
+        let summary: String
+        let batched: Int
+        let households: Int
+    }
+
+    static func screen(_ roster: String, batch: Bool, layout: ScreeningOptions.Layout, rules: RuleSet = rules) throws -> Screened {
+        try Repo.withTemporaryDirectory("huimin-batch-test") { dir in
+            let path = dir.appendingPathComponent("roster.csv").path
+            FileManager.default.createFile(atPath: path, contents: Data(roster.utf8))
+            var job = ScreeningJob(roster: path)
+            job.output = dir.appendingPathComponent("out.csv").path
+            job.summaryPath = dir.appendingPathComponent("summary.json").path
+            job.batchEvaluation = batch
+            job.batchSize = 7  // small batches: households meet batch edges often
+            job.options.layout = layout
+            guard case .success(let s) = job.run(rules: rules, date: date) else { Issue.record("the run failed"); return Screened(output: "", rejects: "", summary: "", batched: 0, households: 0) }
+            func read(_ name: String) -> String { (try? String(contentsOfFile: dir.appendingPathComponent(name).path, encoding: .utf8)) ?? "" }
+            return Screened(output: read("out.csv"), rejects: read("out.rejects.csv"), summary: read("summary.json"), batched: s.batchedHouseholds, households: s.households)
+        }
+    }
+
+    /// A generated roster with every 23rd cell left blank (undetermined decisions, which go back
+    /// to the row evaluator) and faults the row path rejects.
+    static func roster(persons: Int, seed: UInt64) -> String {
+        var generator = RosterGenerator(schema: rules.schema, date: date, seed: seed)
+        var lines = [generator.header.joined(separator: ",")]
+        var cell = 0
+        generator.generate(persons: persons) { fields in
+            var row = fields
+            for i in row.indices where i > 1 {
+                cell += 1
+                if cell % 23 == 0 { row[i] = "" }
+            }
+            lines.append(row.joined(separator: ","))
+        }
+        let header = lines[0]
+        var body = Array(lines.dropFirst())
+        // Faults, each in a household of its own.
+        body += [
+            "F1,FP1,户主,100,0,否,2023-02-30,男,武汉市,0,0,,否,无",  // a date that does not exist
+            "F2,FP2,户主,-5,0,否,1950-01-01,男,武汉市,0,0,,否,无",  // negative money
+            "F3,FP3,户注,100,0,否,1950-01-01,男,武汉市,0,0,,否,无",  // an unknown choice
+            "F4,FP4,户主",  // a ragged row
+            "F5,FP5,户主,100,0,否,1950-01-01,男,武汉市,0,0,,否,无", "F5,FP5,配偶,100,0,否,1950-01-01,女,武汉市,0,0,,否,无",  // duplicate ids
+            "F6,FP6,配偶,100,0,否,1950-01-01,男,武汉市,0,0,,否,无",  // no 户主
+            "F7,FP7,户主,100,0,否,1950-01-01,男,武汉市,0,0,,否,无", "F7,FP8,配偶,900,0,否,1950-01-01,女,武汉市,0,0,,否,无",  // conflicting deposits
+            "F8,FP9,户主,100,0,否,1950-01-01,男,武汉市,0,0,,否,无", "F9,FP10,户主,100,0,否,1950-01-01,男,武汉市,0,0,,否,无",
+            "F8,FP11,配偶,100,0,否,1950-01-01,女,武汉市,0,0,,否,无",  // F8 split apart
+            ",FP12,户主,100,0,否,1950-01-01,男,武汉市,0,0,,否,无",  // no household id
+            "\" F10 \",\"FP,13\",户主,\" 1,200.50元 \",0,否,1926-01-01,男,武汉市,999,3,智力,否,测试政策;低保",  // quoting, spaces, money as written
+            "F11,,户主,0,0,否,1926-01-02,女,武汉市,0,2,精神,是,",  // no member id: F11-1
+            "F11,,子女,0,0,否,2026-01-01,女,其他,0,0,,是,无",
+        ]
+        return ([header] + body).joined(separator: "\r\n") + "\r\n"
+    }
+
+    static let layouts: [(String, ScreeningOptions.Layout)] = [
+        ("spec", .declared(rules.layout("spec")!)), ("long", .long), ("wide", .wide),
+    ]
+
+    @Test("a generated roster with blanks and faults: every layout the same both ways", arguments: layouts.indices)
+    func generated(_ l: Int) throws {
+        let (name, layout) = Self.layouts[l]
+        let roster = Self.roster(persons: 4000, seed: 11)
+        let batched = try Self.screen(roster, batch: true, layout: layout)
+        let rows = try Self.screen(roster, batch: false, layout: layout)
+        #expect(rows.batched == 0)
+        // Most households are decided in batches; those left undetermined and the faulty ones are not.
+        #expect(batched.batched > batched.households / 2, "\(name): \(batched.batched) of \(batched.households)")
+        #expect(batched.batched < batched.households)
+        #expect(batched.output == rows.output, "\(name): the outputs differ")
+        #expect(batched.rejects == rows.rejects)
+        #expect(batched.summary == rows.summary)
+        #expect(rows.rejects.split(separator: "\n").count > 10)
+    }
+
+    @Test("the benchmark's hand-computed fixtures are all decided in batches, as the row path decides them")
+    func fixtures() throws {
+        let roster = try String(contentsOfFile: Repo.fixtures + "/bench/edge_cases.csv", encoding: .utf8)
+        let spec = RuleLoader.load(directory: Repo.root + "/bench/spec").rules!
+        let layout = ScreeningOptions.Layout.declared(spec.layout("spec")!)
+        let batched = try Self.screen(roster, batch: true, layout: layout, rules: spec)
+        let rows = try Self.screen(roster, batch: false, layout: layout, rules: spec)
+        #expect(batched.batched == 13 && batched.households == 13)
+        #expect(batched.output == rows.output)
+        #expect(batched.summary == rows.summary)
+    }
+
+    @Test("rules the batch evaluator cannot hold (text, money by kind) are screened one household at a time")
+    func declines() throws {
+        #expect(BatchPlan.make(rules: Repo.bundledRules, on: Self.date) == nil)
+        #expect(BatchPlan.make(rules: Self.rules, on: Self.date) != nil)
+    }
+}
