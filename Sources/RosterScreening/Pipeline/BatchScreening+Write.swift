@@ -4,7 +4,7 @@ import RuleCompiler
 
 /// A decided household's rows and its part of the summary, as `HouseholdScreener` writes them.
 extension BatchScreening {
-    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: [Int: BatchOutcomes], into part: inout ParallelScreening.Part) {
+    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: [BatchOutcomes], into part: inout ParallelScreening.Part) {
         let members = batch.members(of: h)
         let policies = plan.rules.policies
         part.summary.rows += rows
@@ -12,7 +12,7 @@ extension BatchScreening {
         part.summary.batchedHouseholds += 1
         part.summary.persons += members.count
         for i in selected {
-            let o = outcomes[i]!
+            let o = outcomes[i]
             for s in policies[i].subject == .person ? members : h..<(h + 1) {
                 tally(i, s, o, h, members, batch, text, &part.summary)
             }
@@ -23,7 +23,7 @@ extension BatchScreening {
         switch screener.options.layout {
         case .long:
             for i in selected {
-                let p = policies[i], o = outcomes[i]!
+                let p = policies[i], o = outcomes[i]
                 for s in p.subject == .person ? members : h..<(h + 1) {
                     householdID(h, text, &out)
                     out.append(44)
@@ -35,7 +35,7 @@ extension BatchScreening {
                     out.append(44)
                     if o.status[s] == BatchOutcomes.eligible, p.amount != nil { Fixed(raw: o.amount[s]).appendDecimal(places: 2, to: &out) }
                     out.append(44)
-                    unmet(i, o, s, &out)
+                    unmet(i, outcomes, s, &out)
                     out.append(44)
                     out.append(10)
                 }
@@ -46,7 +46,7 @@ extension BatchScreening {
                 out.append(44)
                 personID(s, h, members, text, &out)
                 for i in selected {
-                    let o = outcomes[i]!, subject = policies[i].subject == .person ? s : h
+                    let o = outcomes[i], subject = policies[i].subject == .person ? s : h
                     out.append(44)
                     out.append(contentsOf: statusName(o.status[subject]).utf8)
                     out.append(44)
@@ -63,8 +63,7 @@ extension BatchScreening {
                     case .field(.household, let f): fieldCell(schema.household[f], h, batch.householdFields[f], text.household[f] != nil ? text.household(f, h) : nil, text, &out)
                     case .field(.person, let f): fieldCell(schema.person[f], s, batch.personFields[f], text.person[f] != nil ? text.person(f, s) : nil, text, &out)
                     case .policy(let i, let show):
-                        let o = outcomes[i]!, subject = policies[i].subject == .person ? s : h
-                        cell(show, i, o, subject, &out)
+                        cell(show, i, outcomes, policies[i].subject == .person ? s : h, &out)
                     }
                 }
                 out.append(10)
@@ -89,37 +88,39 @@ extension BatchScreening {
     }
 
     /// The reason codes of an unmet decision (`DecisionBuilder.brief`), `;`-separated.
-    func unmet(_ i: Int, _ o: BatchOutcomes, _ s: Int, _ out: inout [UInt8]) {
+    func unmet(_ i: Int, _ outcomes: [BatchOutcomes], _ s: Int, _ out: inout [UInt8]) {
         if !plan.inEffect(i) {
             out.append(contentsOf: "effective".utf8)
             return
         }
-        guard o.status[s] == BatchOutcomes.ineligible else { return }
+        guard outcomes[i].status[s] == BatchOutcomes.ineligible else { return }
+        var bits = outcomes[i].unmet[s]
+        let yielded = outcomes[i].yielded[s]
+        if bits == 0, yielded < 0 { return }
         var codes: [UInt8] = []
-        var bits = o.unmet[s]
         while bits != 0 {
             let c = bits.trailingZeroBitCount
             if !codes.isEmpty { codes.append(59) }
             codes += plan.leafID(i, c)!
             bits &= bits - 1
         }
-        if o.yielded[s] >= 0 {
+        if yielded >= 0 {
             if !codes.isEmpty { codes.append(59) }
-            codes += "overlap.higher.\(plan.rules.policies[Int(o.yielded[s])].id)".utf8
+            codes += "overlap.higher.\(plan.rules.policies[Int(yielded)].id)".utf8
         }
         CSVWriter.append(bytes: codes, to: &out)
     }
 
     /// A policy column of a declared layout (`HouseholdScreener.cell`).
-    func cell(_ show: OutputLayout.Show, _ i: Int, _ o: BatchOutcomes, _ s: Int, _ out: inout [UInt8]) {
-        let status = o.status[s]
+    func cell(_ show: OutputLayout.Show, _ i: Int, _ outcomes: [BatchOutcomes], _ s: Int, _ out: inout [UInt8]) {
+        let status = outcomes[i].status[s]
         switch show {
         case .status:
             out.append(contentsOf: (status == BatchOutcomes.eligible ? DecisionStatus.eligible : .ineligible).chinese.utf8)
         case .eligible: out.append(status == BatchOutcomes.eligible ? 49 : 48)
         case .amount:
-            if status == BatchOutcomes.eligible { Fixed(raw: o.amount[s]).appendPlain(to: &out) } else { out.append(48) }
-        case .unmet: unmet(i, o, s, &out)
+            if status == BatchOutcomes.eligible { Fixed(raw: outcomes[i].amount[s]).appendPlain(to: &out) } else { out.append(48) }
+        case .unmet: unmet(i, outcomes, s, &out)
         case .missing, .explanation: break
         }
     }

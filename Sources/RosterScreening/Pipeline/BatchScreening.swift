@@ -107,8 +107,8 @@ struct BatchScreening: Sendable {
     }
 
     /// Text equality as Swift's strings see it: the bytes, or canonical equivalence beyond ASCII.
-    static func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
-        if a == b { return true }
+    static func same(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        if a.elementsEqual(b) { return true }
         guard a.contains(where: { $0 >= 0x80 }) || b.contains(where: { $0 >= 0x80 }) else { return false }
         return String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self)
     }
@@ -150,12 +150,16 @@ struct BatchScreening: Sendable {
         var text = TextCells(schema: schema, householdText: householdText, personText: personText)
         // For each group: its household in the batch, or -1 for the row path.
         var slot = [Int](repeating: -1, count: groups.count)
-        for (g, group) in groups.enumerated() where group.fault == 0 {
-            slot[g] = assemble(rows, group, into: &batch, &text, contexts) ?? -1
+        rows.bytes.withUnsafeBufferPointer { buffer in
+            for (g, group) in groups.enumerated() where group.fault == 0 {
+                slot[g] = assemble(rows, buffer, group, into: &batch, &text, contexts) ?? -1
+            }
         }
         batch.contexts = contexts.list
         let run = plan.run(batch)
-        let outcomes = Dictionary(uniqueKeysWithValues: needed.map { ($0, run.outcomes($0)) })
+        // By policy index; policies the output does not read stay empty.
+        var outcomes = [BatchOutcomes](repeating: .none, count: plan.rules.policies.count)
+        for i in needed { outcomes[i] = run.outcomes(i) }
         for (g, group) in groups.enumerated() {
             let h = slot[g]
             if h >= 0, !run.overflowed[h], decided(h, batch, outcomes) {
@@ -167,10 +171,10 @@ struct BatchScreening: Sendable {
     }
 
     /// Whether every decision the output needs is 符合 or 不符合.
-    func decided(_ h: Int, _ batch: Batch, _ outcomes: [Int: BatchOutcomes]) -> Bool {
-        for (i, o) in outcomes {
+    func decided(_ h: Int, _ batch: Batch, _ outcomes: [BatchOutcomes]) -> Bool {
+        for i in needed {
             let subjects = plan.rules.policies[i].subject == .person ? batch.members(of: h) : h..<(h + 1)
-            for s in subjects where o.status[s] == BatchOutcomes.undetermined { return false }
+            for s in subjects where outcomes[i].status[s] == BatchOutcomes.undetermined { return false }
         }
         return true
     }
@@ -183,7 +187,7 @@ struct BatchScreening: Sendable {
     }
 
     /// Reads a household's cells into the batch; nil (and nothing added) when the row path must take it.
-    func assemble(_ rows: CSVRows, _ group: Group, into batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts) -> Int? {
+    func assemble(_ rows: CSVRows, _ buffer: UnsafeBufferPointer<UInt8>, _ group: Group, into batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts) -> Int? {
         let count = Int(group.count)
         guard count <= HouseholdRecord.maxMembers else { return nil }
         let h = batch.addHousehold(members: count, context: 0)
@@ -196,39 +200,52 @@ struct BatchScreening: Sendable {
                 text.removeLastHousehold(members: count)
             }
         }
+        /// Reads one trimmed, non-empty cell into the batch; false when the row path must take the household.
+        func take(_ cell: UnsafeBufferPointer<UInt8>, _ target: ColumnTarget, _ p: Int) -> Bool {
+            switch target {
+            case .ignored, .personKind, .householdKind: return true
+            case .personField(let i):
+                if personText[i] {
+                    guard Self.validText(cell, schema.person[i]), i != derivingIDField else { return false }
+                    text.setPerson(i, p, cell)
+                } else {
+                    guard let lane = Self.lane(cell, schema.person[i]) else { return false }
+                    batch.setPerson(i, p, lane)
+                }
+            case .householdField(let i):
+                if householdText[i] {
+                    guard Self.validText(cell, schema.household[i]) else { return false }
+                    if let earlier = text.household(i, h) {
+                        guard Self.same(text.bytes[earlier], cell) else { return false }
+                    } else {
+                        text.setHousehold(i, h, cell)
+                    }
+                } else {
+                    guard let lane = Self.lane(cell, schema.household[i]) else { return false }
+                    if let l = batch.householdFields[i], l.k[h] {
+                        guard l.v[h] == lane else { return false }
+                    } else {
+                        batch.setHousehold(i, h, lane)
+                    }
+                }
+            }
+            return true
+        }
         for m in 0..<count {
             let r = Int(group.first) + m, p = firstPerson + m
             guard rows.fieldCount(r) == columns.targets.count else { ok = false; return nil }
             for (c, target) in columns.targets.enumerated() {
-                let cell = Self.trimmed(rows, r, c)
-                if cell.isEmpty { continue }
-                switch target {
-                case .ignored, .personKind, .householdKind: continue
-                case .personField(let i):
-                    if personText[i] {
-                        guard Self.validText(cell, schema.person[i]) else { ok = false; return nil }
-                        if i == derivingIDField { ok = false; return nil }
-                        text.setPerson(i, p, cell)
-                    } else {
-                        guard let lane = Self.lane(cell, schema.person[i]) else { ok = false; return nil }
-                        batch.setPerson(i, p, lane)
-                    }
-                case .householdField(let i):
-                    if householdText[i] {
-                        guard Self.validText(cell, schema.household[i]) else { ok = false; return nil }
-                        if let earlier = text.household(i, h) {
-                            guard Self.same(text.bytes[earlier], cell) else { ok = false; return nil }
-                        } else {
-                            text.setHousehold(i, h, cell)
-                        }
-                    } else {
-                        guard let lane = Self.lane(cell, schema.household[i]) else { ok = false; return nil }
-                        if let l = batch.householdFields[i], l.k[h] {
-                            guard l.v[h] == lane else { ok = false; return nil }
-                        } else {
-                            batch.setHousehold(i, h, lane)
-                        }
-                    }
+                let range = rows.field(r, c)
+                if range.isEmpty || target == .ignored { continue }
+                let raw = UnsafeBufferPointer(rebasing: buffer[range])
+                let first = raw[0], last = raw[raw.count - 1]
+                if first > 32, last > 32, first != 0xE3, last != 0x80 {
+                    guard take(raw, target, p) else { ok = false; return nil }
+                } else {
+                    // Spaces to trim: as `trimmingSpaces` trims them.
+                    let cell = Array(String(decoding: raw, as: UTF8.self).trimmingSpaces.utf8)
+                    if cell.isEmpty { continue }
+                    guard cell.withUnsafeBufferPointer({ take($0, target, p) }) else { ok = false; return nil }
                 }
             }
         }
@@ -286,15 +303,15 @@ struct BatchScreening: Sendable {
         String(decoding: text.bytes[text.household(householdIDField, h)!], as: UTF8.self) + "-\(m + 1)"
     }
 
-    static func lane(_ cell: ArraySlice<UInt8>, _ field: FieldSpec) -> Int64? {
+    static func lane(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Int64? {
         let kind = LaneKind(field.kind)!
-        if let v = cell.withUnsafeBufferPointer({ FieldValueParser.quick($0, as: field) }) { return Lanes.lane(v, kind) }
+        if let v = FieldValueParser.quick(cell, as: field) { return Lanes.lane(v, kind) }
         guard case .success(let v) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return nil }
         return Lanes.lane(v, kind)
     }
 
     /// Whether a text field's cell is what the row path accepts (codes and 身份证号 are checked).
-    static func validText(_ cell: ArraySlice<UInt8>, _ field: FieldSpec) -> Bool {
+    static func validText(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Bool {
         if field.kind == .text { return true }
         guard case .success(.text(let t)) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return false }
         return t.utf8.elementsEqual(cell)
@@ -334,12 +351,12 @@ struct TextCells {
         return r.lowerBound < 0 ? nil : r
     }
 
-    mutating func setHousehold(_ f: Int, _ h: Int, _ cell: ArraySlice<UInt8>) {
+    mutating func setHousehold(_ f: Int, _ h: Int, _ cell: some Collection<UInt8>) {
         household[f]![h] = bytes.count..<(bytes.count + cell.count)
         bytes.append(contentsOf: cell)
     }
 
-    mutating func setPerson(_ f: Int, _ p: Int, _ cell: ArraySlice<UInt8>) {
+    mutating func setPerson(_ f: Int, _ p: Int, _ cell: some Collection<UInt8>) {
         person[f]![p] = bytes.count..<(bytes.count + cell.count)
         bytes.append(contentsOf: cell)
     }

@@ -126,8 +126,7 @@ public enum FieldValueParser {
             else { return nil }
             return .date(day)
         case .enumeration(let e):
-            // Up to 15 bytes make a string without allocating: every label of two to five characters.
-            return e.ordinal(of: String(decoding: cell, as: UTF8.self)).map { .enumeration($0) }
+            return e.ordinal(utf8: cell).map { .enumeration($0) }
         case .text, .region, .idNumber, .enumList, .moneyByKind:
             return nil
         }
