@@ -91,6 +91,10 @@ final class PolicyKernel {
     let amount: Node?
     /// Each condition's id as bytes, in the order of `policy.conditions`; leaves only.
     let leafIDs: [[UInt8]?]
+    /// The tree in preorder (the order of `policy.conditions`): each condition's parent (-1 for
+    /// the root), and whether the parent is a `not`.
+    let parents: [Int]
+    let underNot: [Bool]
 
     init?(_ p: CompiledPolicy, plan: BatchPlan) {
         policy = p
@@ -115,6 +119,20 @@ final class PolicyKernel {
         }
         guard let root = condition(p.eligible) else { return nil }
         self.root = root
+        var parents: [Int] = [], underNot: [Bool] = []
+        func flatten(_ c: Condition, parent: Int, not: Bool) {
+            let at = parents.count
+            parents.append(parent)
+            underNot.append(not)
+            switch c {
+            case .leaf: break
+            case .all(let xs), .any(let xs): for x in xs { flatten(x, parent: at, not: false) }
+            case .not(let x): flatten(x, parent: at, not: true)
+            }
+        }
+        flatten(root, parent: -1, not: false)
+        self.parents = parents
+        self.underNot = underNot
         if let a = p.amount {
             guard let n = plan.compile(a.expr, person: person), n.kind == .fixed || n.kind == .int else { return nil }
             amount = n
@@ -259,12 +277,15 @@ public final class BatchRun {
             if case .divide = a.expr.op { return nil }
             return r
         }()
+        // Which leaves decide an unmet policy: those of a subject that is ineligible, or eligible
+        // but liable to give way (择高).
+        let decisive = decisiveUnmet(kernel, outcomes, n)
         for s in 0..<n {
             switch root[s] {
             case 0, 3:
                 o.status[s] = BatchOutcomes.eligible
                 // Giving way to another policy (择高) makes it unmet, with the unmet leaves under its `not`s.
-                if !kernel.policy.higherOf.isEmpty { o.unmet[s] = decisiveUnmet(kernel, outcomes, s) }
+                if !kernel.policy.higherOf.isEmpty { o.unmet[s] = decisive[s] }
                 guard let amounts, let kind = kernel.amount?.kind else { continue }
                 guard amounts.k[s] else { o.status[s] = BatchOutcomes.undetermined; continue }
                 if kind == .int {
@@ -276,7 +297,7 @@ public final class BatchRun {
                 }
             case 1:
                 o.status[s] = BatchOutcomes.ineligible
-                o.unmet[s] = decisiveUnmet(kernel, outcomes, s)
+                o.unmet[s] = decisive[s]
             default:
                 o.status[s] = BatchOutcomes.undetermined
             }
@@ -285,24 +306,31 @@ public final class BatchRun {
         return o
     }
 
-    /// The leaves that decide an unmet policy, as `DecisionBuilder.brief` picks them.
-    func decisiveUnmet(_ kernel: PolicyKernel, _ outcomes: [[UInt8]], _ s: Int) -> UInt64 {
-        var bits: UInt64 = 0
-        func same(_ a: UInt8, _ b: UInt8) -> Bool {
-            a == b || ((a == 0 || a == 3) && (b == 0 || b == 3))
-        }
-        func visit(_ c: PolicyKernel.Condition, _ i: Int, decisive: Bool) -> Int {
-            var next = i + 1
-            switch c {
-            case .leaf: if decisive, outcomes[i][s] == 1 { bits |= 1 << UInt64(i) }
-            case .all(let xs), .any(let xs):
-                for x in xs { next = visit(x, next, decisive: decisive && same(outcomes[next][s], outcomes[i][s])) }
-            case .not(let x): next = visit(x, next, decisive: decisive)
+    /// The leaves that decide an unmet policy, as `DecisionBuilder.brief` picks them, for every
+    /// subject: a condition is decisive when its parent is and it came out as its parent did
+    /// (met and excepted count as the same), or its parent is a `not`; a decisive unmet leaf is a reason.
+    func decisiveUnmet(_ kernel: PolicyKernel, _ outcomes: [[UInt8]], _ n: Int) -> [UInt64] {
+        var unmet = [UInt64](repeating: 0, count: n)
+        // Bit i: condition i is decisive for the subject; the root always is.
+        var decisive = [UInt64](repeating: 1, count: n)
+        for i in kernel.parents.indices {
+            let mine = outcomes[i], bit: UInt64 = 1 << UInt64(i)
+            if i > 0 {
+                let parent = kernel.parents[i], theirs = outcomes[parent], parentBit: UInt64 = 1 << UInt64(parent)
+                if kernel.underNot[i] {
+                    for s in 0..<n where decisive[s] & parentBit != 0 { decisive[s] |= bit }
+                } else {
+                    for s in 0..<n where decisive[s] & parentBit != 0 {
+                        let a = mine[s], b = theirs[s]
+                        if a == b || ((a == 0 || a == 3) && (b == 0 || b == 3)) { decisive[s] |= bit }
+                    }
+                }
             }
-            return next
+            if kernel.leafIDs[i] != nil {
+                for s in 0..<n where mine[s] == 1 && decisive[s] & bit != 0 { unmet[s] |= bit }
+            }
         }
-        _ = visit(kernel.root, 0, decisive: true)
-        return bits
+        return unmet
     }
 
     /// Lanes of one shape as the subject's shape: a household's lane repeated for each member.

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 /// An enumeration declared in the schema: its values (keys) and their Chinese labels.
 public final class EnumType: Sendable {
     public let name: String
@@ -20,22 +17,12 @@ public final class EnumType: Sendable {
         for (i, l) in labels.enumerated() where lookup[l] == nil { lookup[l] = i }
         for (i, list) in self.aliases.enumerated() { for a in list where lookup[a] == nil { lookup[a] = i } }
         self.lookup = lookup
-        spellings = lookup.map { (Array($0.key.utf8), $0.value) }.sorted { $0.0.count < $1.0.count }
     }
-
-    /// Every spelling's bytes with its ordinal: a roster cell is matched without hashing a string.
-    private let spellings: [([UInt8], Int)]
 
     public func ordinal(of value: String) -> Int? { lookup[value] }
 
-    /// `ordinal(of:)` for a cell's bytes. Bytes no spelling has exactly go through `ordinal(of:)`,
-    /// which also matches canonically equivalent text.
-    public func ordinal(utf8 cell: UnsafeBufferPointer<UInt8>) -> Int? {
-        for (bytes, o) in spellings where bytes.count == cell.count {
-            if bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, cell.baseAddress!, cell.count) == 0 }) { return o }
-        }
-        return lookup[String(decoding: cell, as: UTF8.self)]
-    }
+    /// Every spelling (value, label, alias) with its ordinal.
+    public var spellings: [String: Int] { lookup }
 
     public func label(_ ordinal: Int) -> String {
         ordinal < labels.count ? labels[ordinal] : values[ordinal]

@@ -23,6 +23,11 @@ struct BatchScreening: Sendable {
     /// Fields that hold text (ids, names, codes), by level and index: kept as bytes.
     let householdText: [Bool]
     let personText: [Bool]
+    /// Text fields whose every cell is valid (not a code or a 身份证号 to check).
+    let householdPlain: [Bool]
+    let personPlain: [Bool]
+    let householdCells: QuickCells
+    let personCells: QuickCells
     let householdIDField: Int
     let regionField: Int?
     let personIDField: Int?
@@ -63,6 +68,10 @@ struct BatchScreening: Sendable {
         selected = screener.selected.map(\.index)
         householdText = schema.household.map { LaneKind($0.kind) == nil }
         personText = schema.person.map { LaneKind($0.kind) == nil }
+        householdPlain = schema.household.map { $0.kind == .text }
+        personPlain = schema.person.map { $0.kind == .text }
+        householdCells = QuickCells(schema.household)
+        personCells = QuickCells(schema.person)
         householdIDField = id.index
         regionField = schema.field(schema.conventions.region, .household)?.index
         personIDField = schema.field(schema.conventions.personID, .person)?.index
@@ -206,22 +215,22 @@ struct BatchScreening: Sendable {
             case .ignored, .personKind, .householdKind: return true
             case .personField(let i):
                 if personText[i] {
-                    guard Self.validText(cell, schema.person[i]), i != derivingIDField else { return false }
+                    guard personPlain[i] || Self.validText(cell, schema.person[i]), i != derivingIDField else { return false }
                     text.setPerson(i, p, cell)
                 } else {
-                    guard let lane = Self.lane(cell, schema.person[i]) else { return false }
+                    guard let lane = personCells.raw(cell, field: i) ?? Self.lane(cell, schema.person[i]) else { return false }
                     batch.setPerson(i, p, lane)
                 }
             case .householdField(let i):
                 if householdText[i] {
-                    guard Self.validText(cell, schema.household[i]) else { return false }
+                    guard householdPlain[i] || Self.validText(cell, schema.household[i]) else { return false }
                     if let earlier = text.household(i, h) {
                         guard Self.same(text.bytes[earlier], cell) else { return false }
                     } else {
                         text.setHousehold(i, h, cell)
                     }
                 } else {
-                    guard let lane = Self.lane(cell, schema.household[i]) else { return false }
+                    guard let lane = householdCells.raw(cell, field: i) ?? Self.lane(cell, schema.household[i]) else { return false }
                     if let l = batch.householdFields[i], l.k[h] {
                         guard l.v[h] == lane else { return false }
                     } else {
@@ -303,16 +312,15 @@ struct BatchScreening: Sendable {
         String(decoding: text.bytes[text.household(householdIDField, h)!], as: UTF8.self) + "-\(m + 1)"
     }
 
+    /// A cell that `QuickCells` does not read, read as the row path reads it.
     static func lane(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Int64? {
         let kind = LaneKind(field.kind)!
-        if let v = FieldValueParser.quick(cell, as: field) { return Lanes.lane(v, kind) }
         guard case .success(let v) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return nil }
         return Lanes.lane(v, kind)
     }
 
     /// Whether a text field's cell is what the row path accepts (codes and 身份证号 are checked).
     static func validText(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Bool {
-        if field.kind == .text { return true }
         guard case .success(.text(let t)) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return false }
         return t.utf8.elementsEqual(cell)
     }

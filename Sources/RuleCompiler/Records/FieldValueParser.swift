@@ -79,59 +79,6 @@ public enum FieldValueParser {
         }
     }
 
-    /// The common cells of a roster read straight from their bytes (already trimmed): `1`/`0`,
-    /// plain digits, amounts with up to two decimals, `YYYY-MM-DD`. Returns the value as `parse`
-    /// would give it, or nil for any other cell, which then goes through `parse`.
-    public static func quick(_ cell: UnsafeBufferPointer<UInt8>, as field: FieldSpec) -> Value? {
-        let n = cell.count
-        guard n > 0 else { return nil }
-        @inline(__always) func digit(_ i: Int) -> Int64? {
-            let b = cell[i]
-            return b >= 48 && b <= 57 ? Int64(b - 48) : nil
-        }
-        /// Digits with at most `places` decimals, as millionths; at most 12 whole digits.
-        func number(places: Int) -> Int64? {
-            var whole: Int64 = 0, i = 0
-            while i < n, let d = digit(i) { whole = whole * 10 + d; i += 1 }
-            guard i > 0, i <= 12 else { return nil }
-            var raw = whole * Fixed.scale
-            guard i < n else { return raw }
-            guard cell[i] == UInt8(ascii: "."), n - i - 1 >= 1, n - i - 1 <= places else { return nil }
-            var unit = Fixed.scale
-            for j in (i + 1)..<n {
-                guard let d = digit(j) else { return nil }
-                unit /= 10
-                raw += d * unit
-            }
-            return raw
-        }
-        switch field.kind {
-        case .bool:
-            guard n == 1 else { return nil }
-            return cell[0] == UInt8(ascii: "1") ? .bool(true) : cell[0] == UInt8(ascii: "0") ? .bool(false) : nil
-        case .int:
-            guard n <= 18 else { return nil }
-            var v: Int64 = 0
-            for i in 0..<n {
-                guard let d = digit(i) else { return nil }
-                v = v * 10 + d
-            }
-            return .int(v)
-        case .money: return number(places: 2).map { .fixed(Fixed(raw: $0)) }
-        case .decimal: return number(places: 6).map { .fixed(Fixed(raw: $0)) }
-        case .date:
-            guard n == 10, cell[4] == 45, cell[7] == 45, let y1 = digit(0), let y2 = digit(1), let y3 = digit(2), let y4 = digit(3),
-                let m1 = digit(5), let m2 = digit(6), let d1 = digit(8), let d2 = digit(9),
-                let day = Day(year: Int(y1 * 1000 + y2 * 100 + y3 * 10 + y4), month: Int(m1 * 10 + m2), day: Int(d1 * 10 + d2))
-            else { return nil }
-            return .date(day)
-        case .enumeration(let e):
-            return e.ordinal(utf8: cell).map { .enumeration($0) }
-        case .text, .region, .idNumber, .enumList, .moneyByKind:
-            return nil
-        }
-    }
-
     public static func money(_ text: String, _ shown: String) -> Result<Fixed, FieldValueError> {
         var t = text
         if t.hasSuffix("元") { t.removeLast() }

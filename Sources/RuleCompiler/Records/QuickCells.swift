@@ -1,0 +1,109 @@
+import PolicyExpr
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The common cells of a roster read straight from their bytes: `1`/`0`, plain digits, amounts
+/// with up to two decimals, `YYYY-MM-DD`, a choice spelled exactly as the schema spells it.
+/// Any other cell is nil here and goes through `FieldValueParser.parse`, which gives the same
+/// value for every cell read here.
+///
+/// How each field is read is decided once, and the choices' spellings sit in one flat table,
+/// so reading a cell touches no object and costs no reference counting.
+public struct QuickCells: Sendable {
+    enum Form: UInt8 { case bool, int, money, decimal, date, enumeration, none }
+    struct Field { var form: Form; var spellings: Range<Int32> }
+    struct Spelling { var start: Int32; var count: Int32; var ordinal: Int32 }
+
+    private let fields: [Field]
+    private let spellings: [Spelling]
+    private let bytes: [UInt8]
+
+    public init(_ specs: [FieldSpec]) {
+        var spellings: [Spelling] = [], bytes: [UInt8] = []
+        fields = specs.map { spec in
+            let form: Form
+            switch spec.kind {
+            case .bool: form = .bool
+            case .int: form = .int
+            case .money: form = .money
+            case .decimal: form = .decimal
+            case .date: form = .date
+            case .enumeration(let e):
+                let first = Int32(spellings.count)
+                // Shortest first: a cell is compared only with spellings of its length.
+                for (text, o) in e.spellings.sorted(by: { ($0.key.utf8.count, $0.key) < ($1.key.utf8.count, $1.key) }) {
+                    spellings.append(Spelling(start: Int32(bytes.count), count: Int32(text.utf8.count), ordinal: Int32(o)))
+                    bytes += text.utf8
+                }
+                return Field(form: .enumeration, spellings: first..<Int32(spellings.count))
+            case .text, .region, .idNumber, .enumList, .moneyByKind: form = .none
+            }
+            return Field(form: form, spellings: 0..<0)
+        }
+        self.spellings = spellings
+        self.bytes = bytes
+    }
+
+    /// Field `f`'s cell (already trimmed) as its raw value: a bool as 0 or 1, an int itself,
+    /// money and decimals as `Fixed.raw`, a date as its serial day, a choice as its ordinal.
+    public func raw(_ cell: UnsafeBufferPointer<UInt8>, field f: Int) -> Int64? {
+        let n = cell.count
+        guard n > 0 else { return nil }
+        @inline(__always) func digit(_ i: Int) -> Int64? {
+            let b = cell[i]
+            return b >= 48 && b <= 57 ? Int64(b - 48) : nil
+        }
+        /// Digits with at most `places` decimals, as millionths; at most 12 whole digits.
+        func number(places: Int) -> Int64? {
+            var whole: Int64 = 0, i = 0
+            while i < n, let d = digit(i) { whole = whole * 10 + d; i += 1 }
+            guard i > 0, i <= 12 else { return nil }
+            var raw = whole * Fixed.scale
+            guard i < n else { return raw }
+            guard cell[i] == UInt8(ascii: "."), n - i - 1 >= 1, n - i - 1 <= places else { return nil }
+            var unit = Fixed.scale
+            for j in (i + 1)..<n {
+                guard let d = digit(j) else { return nil }
+                unit /= 10
+                raw += d * unit
+            }
+            return raw
+        }
+        let field = fields[f]
+        switch field.form {
+        case .bool:
+            guard n == 1 else { return nil }
+            return cell[0] == UInt8(ascii: "1") ? 1 : cell[0] == UInt8(ascii: "0") ? 0 : nil
+        case .int:
+            guard n <= 18 else { return nil }
+            var v: Int64 = 0
+            for i in 0..<n {
+                guard let d = digit(i) else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        case .money: return number(places: 2)
+        case .decimal: return number(places: 6)
+        case .date:
+            guard n == 10, cell[4] == 45, cell[7] == 45, let y1 = digit(0), let y2 = digit(1), let y3 = digit(2), let y4 = digit(3),
+                let m1 = digit(5), let m2 = digit(6), let d1 = digit(8), let d2 = digit(9),
+                let day = Day(year: Int(y1 * 1000 + y2 * 100 + y3 * 10 + y4), month: Int(m1 * 10 + m2), day: Int(d1 * 10 + d2))
+            else { return nil }
+            return Int64(day.serial)
+        case .enumeration:
+            return bytes.withUnsafeBufferPointer { table in
+                for s in field.spellings {
+                    let spelling = spellings[Int(s)]
+                    if spelling.count < n { continue }
+                    if spelling.count > n { return nil }
+                    if memcmp(table.baseAddress! + Int(spelling.start), cell.baseAddress!, n) == 0 { return Int64(spelling.ordinal) }
+                }
+                return nil
+            }
+        case .none:
+            return nil
+        }
+    }
+}
