@@ -80,6 +80,7 @@ struct RosterJobOptions: ParsableArguments {
     var showsProgress: Bool { progress || isatty(2) != 0 }
 
     func make(roster: String) throws -> ScreeningJob {
+        ParallelScreening.keepFreedMemory()
         var job = ScreeningJob(roster: roster)
         job.output = out
         job.rejects = rejects

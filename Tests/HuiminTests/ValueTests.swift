@@ -63,6 +63,26 @@ struct ValueTests {
         #expect(Day(parsing: on)!.age(bornOn: Day(parsing: birth)!, birthdayCounts: sameDay) == expected)
     }
 
+    @Test("周岁 from a day's table of ages: the cases above", arguments: ages)
+    func ageFromTable(_ birth: String, _ on: String, _ sameDay: Bool, _ expected: Int) {
+        #expect(Day(parsing: on)!.ages(birthdayCounts: sameDay).age(bornOn: Day(parsing: birth)!) == expected)
+    }
+
+    @Test("a day's table of ages agrees with Day.age for every birth date of 140 years and beyond",
+          arguments: ["2024-02-28", "2024-02-29", "2024-03-01", "2023-02-28", "2023-03-01", "2023-12-31", "2026-01-01", "2100-03-01"])
+    func ageTableAgrees(_ on: String) {
+        let today = Day(parsing: on)!
+        for counts in [false, true] {
+            let table = today.ages(birthdayCounts: counts)
+            var disagreements = 0
+            for serial in (today.serial - 366 * 140)...(today.serial + 400) {
+                let birth = Day(serial: serial)
+                if table.age(bornOn: birth) != today.age(bornOn: birth, birthdayCounts: counts) { disagreements += 1 }
+            }
+            #expect(disagreements == 0, "on \(on), birthday counts \(counts)")
+        }
+    }
+
     @Test("the date a person reaches an age")
     func dateOfAge() {
         let birth = Day(parsing: "1944-02-29")!

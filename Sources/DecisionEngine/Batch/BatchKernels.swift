@@ -86,6 +86,7 @@ extension BatchPlan {
                 years = y
             }
             let today = self.today
+            let tables = [today.ages(birthdayCounts: false), today.ages(birthdayCounts: true)]
             return Node(person: true, kind: years == nil ? .int : .date) { run in
                 let b = run.batch.personFields[birth]!
                 let n = years.map { run.shaped($0.run(run), $0.person, to: true) }
@@ -100,7 +101,7 @@ extension BatchPlan {
                         let y = Int(n.v[p])
                         out.v[p] = Int64(Day.dateOfAge(y, bornOn: born, birthdayCounts: c).serial)
                     } else {
-                        out.v[p] = Int64(today.age(bornOn: born, birthdayCounts: c))
+                        out.v[p] = Int64(tables[c ? 1 : 0].age(bornOn: born))
                     }
                     out.k[p] = true
                 }

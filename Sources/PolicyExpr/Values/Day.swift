@@ -89,6 +89,9 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         return birthdayCounts ? anniversary : anniversary.adding(days: 1)
     }
 
+    /// Whole years (周岁) on this day for many birth dates: see `AgeTable`.
+    public func ages(birthdayCounts: Bool) -> AgeTable { AgeTable(on: self, birthdayCounts: birthdayCounts) }
+
     /// The first day of the month after this date.
     public var firstOfNextMonth: Day {
         let (y, m, _) = civil
@@ -156,5 +159,40 @@ extension Day {
         var parts = tm()
         localtime_r(&now, &parts)
         return Day(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday))!
+    }
+}
+
+/// `Day.age(bornOn:birthdayCounts:)` on one day for many birth dates. For each age it holds
+/// the last birth date that has reached it, so an age is a search in a short table rather than
+/// a calendar computation; births beyond the table are computed as `Day.age` computes them.
+public struct AgeTable: Sendable {
+    public let today: Day
+    public let birthdayCounts: Bool
+    /// `latest[n - 1]`: the last serial day of birth of someone at least `n` 周岁 today; decreasing.
+    private let latest: [Int32]
+
+    public init(on today: Day, birthdayCounts: Bool, oldest: Int = 130) {
+        self.today = today
+        self.birthdayCounts = birthdayCounts
+        latest = (1...oldest).map { n in
+            // Someone born on today's date n years back is about n; `dateOfAge` rises with the
+            // birth date, so step to the last birth date whose n-th 周岁 is no later than today.
+            var b = today.adding(years: -n)
+            while Day.dateOfAge(n, bornOn: b.adding(days: 1), birthdayCounts: birthdayCounts) <= today { b = b.adding(days: 1) }
+            while Day.dateOfAge(n, bornOn: b, birthdayCounts: birthdayCounts) > today { b = b.adding(days: -1) }
+            return b.serial
+        }
+    }
+
+    public func age(bornOn birth: Day) -> Int {
+        let b = birth.serial
+        guard let last = latest.last, b > last else { return today.age(bornOn: birth, birthdayCounts: birthdayCounts) }
+        // The number of ages reached: entries at or after the birth date.
+        var low = 0, high = latest.count
+        while low < high {
+            let mid = (low + high) / 2
+            if latest[mid] >= b { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 }

@@ -6,15 +6,15 @@ import RuleCompiler
 extension BatchScreening {
     func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: [BatchOutcomes], into part: inout ParallelScreening.Part) {
         let members = batch.members(of: h)
-        let policies = plan.rules.policies
         part.summary.rows += rows
         part.summary.households += 1
         part.summary.batchedHouseholds += 1
         part.summary.persons += members.count
+        let receiving = receivingField.flatMap { batch.personFields[$0] }
         for i in selected {
             let o = outcomes[i]
-            for s in policies[i].subject == .person ? members : h..<(h + 1) {
-                tally(i, s, o, h, members, batch, text, &part.summary)
+            for s in personSubject[i] ? members : h..<(h + 1) {
+                tally(i, s, o, h, members, receiving, text, &part.summary)
             }
         }
         var out = part.bytes
@@ -23,17 +23,17 @@ extension BatchScreening {
         switch screener.options.layout {
         case .long:
             for i in selected {
-                let p = policies[i], o = outcomes[i]
-                for s in p.subject == .person ? members : h..<(h + 1) {
+                let o = outcomes[i], person = personSubject[i]
+                for s in person ? members : h..<(h + 1) {
                     householdID(h, text, &out)
                     out.append(44)
-                    if p.subject == .person { personID(s, h, members, text, &out) } else { householdID(h, text, &out) }
+                    if person { personID(s, h, members, text, &out) } else { householdID(h, text, &out) }
                     out.append(44)
-                    CSVWriter.append(p.id, to: &out)
+                    CSVWriter.append(plan.rules.policies[i].id, to: &out)
                     out.append(44)
-                    out.append(contentsOf: statusName(o.status[s]).utf8)
+                    appendStatus(o.status[s], &out)
                     out.append(44)
-                    if o.status[s] == BatchOutcomes.eligible, p.amount != nil { Fixed(raw: o.amount[s]).appendDecimal(places: 2, to: &out) }
+                    if o.status[s] == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: o.amount[s]).appendDecimal(places: 2, to: &out) }
                     out.append(44)
                     unmet(i, outcomes, s, &out)
                     out.append(44)
@@ -46,24 +46,23 @@ extension BatchScreening {
                 out.append(44)
                 personID(s, h, members, text, &out)
                 for i in selected {
-                    let o = outcomes[i], subject = policies[i].subject == .person ? s : h
+                    let o = outcomes[i], subject = personSubject[i] ? s : h
                     out.append(44)
-                    out.append(contentsOf: statusName(o.status[subject]).utf8)
+                    appendStatus(o.status[subject], &out)
                     out.append(44)
-                    if o.status[subject] == BatchOutcomes.eligible, policies[i].amount != nil { Fixed(raw: o.amount[subject]).appendDecimal(places: 2, to: &out) }
+                    if o.status[subject] == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: o.amount[subject]).appendDecimal(places: 2, to: &out) }
                 }
                 out.append(10)
             }
         case .declared(let layout):
-            let subjects = layout.rows == .person ? Array(members) : [-1]
-            for s in subjects {
-                for (c, column) in layout.columns.enumerated() {
+            for s in layout.rows == .person ? members : -1..<0 {
+                for (c, source) in layoutSources.enumerated() {
                     if c > 0 { out.append(44) }
-                    switch column.source {
+                    switch source {
                     case .field(.household, let f): fieldCell(schema.household[f], h, batch.householdFields[f], text.household[f] != nil ? text.household(f, h) : nil, text, &out)
                     case .field(.person, let f): fieldCell(schema.person[f], s, batch.personFields[f], text.person[f] != nil ? text.person(f, s) : nil, text, &out)
                     case .policy(let i, let show):
-                        cell(show, i, outcomes, policies[i].subject == .person ? s : h, &out)
+                        cell(show, i, outcomes, personSubject[i] ? s : h, &out)
                     }
                 }
                 out.append(10)
@@ -71,8 +70,10 @@ extension BatchScreening {
         }
     }
 
-    func statusName(_ status: UInt8) -> String {
-        status == BatchOutcomes.eligible ? DecisionStatus.eligible.rawValue : status == BatchOutcomes.ineligible ? DecisionStatus.ineligible.rawValue : DecisionStatus.undetermined.rawValue
+    /// `DecisionStatus.rawValue` of a batch status.
+    func appendStatus(_ status: UInt8, _ out: inout [UInt8]) {
+        let d: DecisionStatus = status == BatchOutcomes.eligible ? .eligible : status == BatchOutcomes.ineligible ? .ineligible : .undetermined
+        out.append(contentsOf: d.rawValue.utf8)
     }
 
     func householdID(_ h: Int, _ text: TextCells, _ out: inout [UInt8]) {
@@ -140,7 +141,7 @@ extension BatchScreening {
     }
 
     /// Counts one decision into the summary, with the 政策找人 lists (`HouseholdScreener.tally`).
-    func tally(_ i: Int, _ s: Int, _ o: BatchOutcomes, _ h: Int, _ members: Range<Int>, _ batch: Batch, _ text: TextCells, _ summary: inout ScreeningSummary) {
+    func tally(_ i: Int, _ s: Int, _ o: BatchOutcomes, _ h: Int, _ members: Range<Int>, _ lanes: Lanes?, _ text: TextCells, _ summary: inout ScreeningSummary) {
         let status = o.status[s]
         if status == BatchOutcomes.eligible {
             summary.policies[i].eligible += 1
@@ -148,8 +149,8 @@ extension BatchScreening {
         } else {
             summary.policies[i].ineligible += 1
         }
-        guard let field = receivingField, let lanes = batch.personFields[field] else { return }
-        let person = plan.rules.policies[i].subject == .person
+        guard let lanes else { return }
+        let person = personSubject[i]
         var known = false, receiving = false
         for m in person ? s..<(s + 1) : members where lanes.k[m] {
             known = true

@@ -36,6 +36,11 @@ struct BatchScreening: Sendable {
     let receivingBits: [UInt64]
     /// A member's 身份证号 fills or checks other fields: rows that give one go the row path.
     let derivingIDField: Int?
+    /// By policy index, what writing a decision needs, read without touching the policy object.
+    let personSubject: [Bool]
+    let hasAmount: [Bool]
+    /// A declared layout's columns, without their names.
+    let layoutSources: [OutputLayout.Source]
 
     /// Nil when the output needs what only the row path gives (JSON lines, explanations) or the
     /// rules or columns have what lanes cannot hold.
@@ -82,6 +87,9 @@ struct BatchScreening: Sendable {
         }
         receivingField = screener.receivingField
         receivingBits = screener.receivingBits
+        personSubject = rules.policies.map { $0.subject == .person }
+        hasAmount = rules.policies.map { $0.amount != nil }
+        if case .declared(let layout) = screener.options.layout { layoutSources = layout.columns.map(\.source) } else { layoutSources = [] }
         let idField = schema.person.first { $0.kind == .idNumber }
         derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
         for f in schema.household + schema.person where LaneKind(f.kind) == nil {

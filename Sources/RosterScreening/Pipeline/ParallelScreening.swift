@@ -31,6 +31,19 @@ public enum ParallelScreening {
 
     public static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
+    /// For a process that screens one roster and exits: freed memory is kept for the next batch
+    /// rather than handed back to the kernel, so each batch's arrays do not cost fresh zeroed pages
+    /// (page faults that the workers contend on). Peak memory is still bounded by the batches.
+    /// (1M bench roster on 2 cores: 1.6 s → 1.2 s.) Not for a long-running server.
+    public static func keepFreedMemory() {
+        #if canImport(Glibc)
+        // <malloc.h>: M_TRIM_THRESHOLD -1, M_TOP_PAD -2, M_MMAP_THRESHOLD -3.
+        _ = glibcMallopt(-3, 256 << 20)
+        _ = glibcMallopt(-1, 1 << 30)
+        _ = glibcMallopt(-2, 64 << 20)
+        #endif
+    }
+
     /// Assembles and screens one household into a part: its output, or its rejects.
     static func process(_ raw: RawHousehold, _ assembler: HouseholdAssembler, _ screener: some HouseholdWorker, into part: inout Part) {
         part.summary.rows += raw.rows.count
@@ -69,6 +82,41 @@ public enum ParallelScreening {
             results.set(w, part)
         }
         return results.parts
+    }
+}
+
+#if canImport(Glibc)
+/// glibc's `int mallopt(int, int)`, which the Glibc module does not export (it is in <malloc.h>).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
+
+/// Workers under way on a batch; `finish` waits for them and gives their parts in input order.
+final class PendingParts: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private let box: PartBox
+
+    /// Starts `body` on `count` items split among up to `jobs` workers, and returns at once.
+    init(_ count: Int, jobs: Int, template: ScreeningSummary, _ body: @escaping @Sendable (Range<Int>, Int, inout ParallelScreening.Part) -> Void) {
+        let workers = max(1, min(jobs, count))
+        let slice = (count + workers - 1) / workers
+        box = PartBox(count: workers, template: template)
+        for w in 0..<workers {
+            group.enter()
+            DispatchQueue.global().async { [box, group] in
+                var part = ParallelScreening.Part(bytes: [], summary: template)
+                part.bytes.reserveCapacity(slice * 256)
+                let start = w * slice, end = min(count, start + slice)
+                if start < end { body(start..<end, w, &part) }
+                box.set(w, part)
+                group.leave()
+            }
+        }
+    }
+
+    func finish() -> [ParallelScreening.Part] {
+        group.wait()
+        return box.parts
     }
 }
 

@@ -156,15 +156,27 @@ public struct ScreeningJob {
         var rows = CSVRows()
         var rowParser = CSVRowParser()
         var finished = Set<UInt64>()
-        let contexts = (0..<max(1, jobs)).map { _ in BatchScreening.Contexts() }
+        // Batches alternate between two sets of per-worker contexts: while the workers decide
+        // one batch, this thread reads and groups the next.
+        let contexts = (0..<(2 * max(1, jobs))).map { _ in BatchScreening.Contexts() }
+        var underWay: PendingParts?
+        var batches = 0
         func screenRows(final: Bool) {
             guard let batchPath else { return }
             let (groups, taken) = batchPath.group(rows, final: final, finished: &finished)
             let head = rows.split(at: taken) { rowParser.shift($0) }
+            let set = (batches % 2) * max(1, jobs)
+            batches += 1
+            let next = PendingParts(groups.count, jobs: jobs, template: template) { range, w, part in
+                batchPath.screen(head, groups[range], contexts: contexts[set + w], into: &part)
+            }
+            if let underWay { take(underWay.finish()) }
             rowsRead += head.count
-            take(ParallelScreening.split(groups.count, jobs: jobs, template: template) { range, w, part in
-                batchPath.screen(head, groups[range], contexts: contexts[w], into: &part)
-            })
+            underWay = next
+            if final {
+                take(next.finish())
+                underWay = nil
+            }
         }
         func takeRows(final: Bool) {
             if grouper == nil, headerError == nil, rows.count > 0 {
@@ -199,6 +211,11 @@ public struct ScreeningJob {
             }.map(\RosterEncoding.rawValue).mapError { .read($0) }
         case .jsonl: read = reader.readLines(progress: onProgress, takeDocument).map { _ in "utf8" }.mapError { .read($0) }
         case .xlsx: read = XLSXReader(path: roster, sheet: sheet).read(takeRecord).map { "xlsx" }.mapError { .workbook($0.description) }
+        }
+        // A read that stopped early leaves the last batch's workers to be waited for.
+        if let pending = underWay {
+            take(pending.finish())
+            underWay = nil
         }
         // A header that cannot be used, or a cut-off file: nothing is written under the final names.
         func fail(_ failure: Failure) -> Result<ScreeningSummary, Failure> {
