@@ -187,12 +187,11 @@ public struct AgeTable: Sendable {
     public func age(bornOn birth: Day) -> Int {
         let b = birth.serial
         guard let last = latest.last, b > last else { return today.age(bornOn: birth, birthdayCounts: birthdayCounts) }
-        // The number of ages reached: entries at or after the birth date.
-        var low = 0, high = latest.count
-        while low < high {
-            let mid = (low + high) / 2
-            if latest[mid] >= b { low = mid + 1 } else { high = mid }
-        }
-        return low
+        // The number of ages reached, the entries at or after the birth date: from the years
+        // between the dates, then a step either way.
+        var n = min(latest.count, max(0, Int(Int64(today.serial) - Int64(b)) * 400 / 146_097))
+        while n > 0, latest[n - 1] < b { n -= 1 }
+        while n < latest.count, latest[n] >= b { n += 1 }
+        return n
     }
 }

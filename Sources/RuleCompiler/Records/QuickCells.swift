@@ -1,9 +1,5 @@
 import PolicyExpr
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The common cells of a roster read straight from their bytes: `1`/`0`, plain digits, amounts
 /// with up to two decimals, `YYYY-MM-DD`, a choice spelled exactly as the schema spells it.
 /// Any other cell is nil here and goes through `FieldValueParser.parse`, which gives the same
@@ -98,7 +94,9 @@ public struct QuickCells: Sendable {
                     let spelling = spellings[Int(s)]
                     if spelling.count < n { continue }
                     if spelling.count > n { return nil }
-                    if memcmp(table.baseAddress! + Int(spelling.start), cell.baseAddress!, n) == 0 { return Int64(spelling.ordinal) }
+                    var i = 0, at = Int(spelling.start)
+                    while i < n, table[at + i] == cell[i] { i += 1 }
+                    if i == n { return Int64(spelling.ordinal) }
                 }
                 return nil
             }
