@@ -160,9 +160,6 @@ public struct BatchOutcomes: Sendable {
     public var yielded: [Int32]
 
     public static let eligible: UInt8 = 0, ineligible: UInt8 = 1, undetermined: UInt8 = 2
-
-    /// No subjects: a policy nobody asked for.
-    public static let none = BatchOutcomes(status: [], amount: [], unmet: [], yielded: [])
 }
 
 /// The decisions for one batch, worked out policy by policy when first asked for.

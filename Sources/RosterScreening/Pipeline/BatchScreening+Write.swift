@@ -4,7 +4,7 @@ import RuleCompiler
 
 /// A decided household's rows and its part of the summary, as `HouseholdScreener` writes them.
 extension BatchScreening {
-    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: [BatchOutcomes], into part: inout ParallelScreening.Part) {
+    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: Decisions, into part: inout ParallelScreening.Part) {
         let members = batch.members(of: h)
         part.summary.rows += rows
         part.summary.households += 1
@@ -12,9 +12,8 @@ extension BatchScreening {
         part.summary.persons += members.count
         let receiving = receivingField.flatMap { batch.personFields[$0] }
         for i in selected {
-            let o = outcomes[i]
             for s in personSubject[i] ? members : h..<(h + 1) {
-                tally(i, s, o, h, members, receiving, text, &part.summary)
+                tally(i, s, outcomes.at[i] + s, outcomes, h, members, receiving, text, &part.summary)
             }
         }
         var out = part.bytes
@@ -23,17 +22,18 @@ extension BatchScreening {
         switch screener.options.layout {
         case .long:
             for i in selected {
-                let o = outcomes[i], person = personSubject[i]
+                let person = personSubject[i]
                 for s in person ? members : h..<(h + 1) {
+                    let at = outcomes.at[i] + s
                     householdID(h, text, &out)
                     out.append(44)
                     if person { personID(s, h, members, text, &out) } else { householdID(h, text, &out) }
                     out.append(44)
                     CSVWriter.append(plan.rules.policies[i].id, to: &out)
                     out.append(44)
-                    appendStatus(o.status[s], &out)
+                    appendStatus(outcomes.status[at], &out)
                     out.append(44)
-                    if o.status[s] == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: o.amount[s]).appendDecimal(places: 2, to: &out) }
+                    if outcomes.status[at] == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: outcomes.amount[at]).appendDecimal(places: 2, to: &out) }
                     out.append(44)
                     unmet(i, outcomes, s, &out)
                     out.append(44)
@@ -46,11 +46,11 @@ extension BatchScreening {
                 out.append(44)
                 personID(s, h, members, text, &out)
                 for i in selected {
-                    let o = outcomes[i], subject = personSubject[i] ? s : h
+                    let at = outcomes.at[i] + (personSubject[i] ? s : h)
                     out.append(44)
-                    appendStatus(o.status[subject], &out)
+                    appendStatus(outcomes.status[at], &out)
                     out.append(44)
-                    if o.status[subject] == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: o.amount[subject]).appendDecimal(places: 2, to: &out) }
+                    if outcomes.status[at] == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: outcomes.amount[at]).appendDecimal(places: 2, to: &out) }
                 }
                 out.append(10)
             }
@@ -89,14 +89,15 @@ extension BatchScreening {
     }
 
     /// The reason codes of an unmet decision (`DecisionBuilder.brief`), `;`-separated.
-    func unmet(_ i: Int, _ outcomes: [BatchOutcomes], _ s: Int, _ out: inout [UInt8]) {
+    func unmet(_ i: Int, _ outcomes: Decisions, _ s: Int, _ out: inout [UInt8]) {
         if !plan.inEffect(i) {
             out.append(contentsOf: "effective".utf8)
             return
         }
-        guard outcomes[i].status[s] == BatchOutcomes.ineligible else { return }
-        var bits = outcomes[i].unmet[s]
-        let yielded = outcomes[i].yielded[s]
+        let at = outcomes.at[i] + s
+        guard outcomes.status[at] == BatchOutcomes.ineligible else { return }
+        var bits = outcomes.unmet[at]
+        let yielded = outcomes.yielded[at]
         if bits == 0, yielded < 0 { return }
         var codes: [UInt8] = []
         while bits != 0 {
@@ -113,14 +114,14 @@ extension BatchScreening {
     }
 
     /// A policy column of a declared layout (`HouseholdScreener.cell`).
-    func cell(_ show: OutputLayout.Show, _ i: Int, _ outcomes: [BatchOutcomes], _ s: Int, _ out: inout [UInt8]) {
-        let status = outcomes[i].status[s]
+    func cell(_ show: OutputLayout.Show, _ i: Int, _ outcomes: Decisions, _ s: Int, _ out: inout [UInt8]) {
+        let status = outcomes.status[outcomes.at[i] + s]
         switch show {
         case .status:
             out.append(contentsOf: (status == BatchOutcomes.eligible ? DecisionStatus.eligible : .ineligible).chinese.utf8)
         case .eligible: out.append(status == BatchOutcomes.eligible ? 49 : 48)
         case .amount:
-            if status == BatchOutcomes.eligible { Fixed(raw: outcomes[i].amount[s]).appendPlain(to: &out) } else { out.append(48) }
+            if status == BatchOutcomes.eligible { Fixed(raw: outcomes.amount[outcomes.at[i] + s]).appendPlain(to: &out) } else { out.append(48) }
         case .unmet: unmet(i, outcomes, s, &out)
         case .missing, .explanation: break
         }
@@ -141,11 +142,11 @@ extension BatchScreening {
     }
 
     /// Counts one decision into the summary, with the 政策找人 lists (`HouseholdScreener.tally`).
-    func tally(_ i: Int, _ s: Int, _ o: BatchOutcomes, _ h: Int, _ members: Range<Int>, _ lanes: Lanes?, _ text: TextCells, _ summary: inout ScreeningSummary) {
-        let status = o.status[s]
+    func tally(_ i: Int, _ s: Int, _ at: Int, _ o: Decisions, _ h: Int, _ members: Range<Int>, _ lanes: Lanes?, _ text: TextCells, _ summary: inout ScreeningSummary) {
+        let status = o.status[at]
         if status == BatchOutcomes.eligible {
             summary.policies[i].eligible += 1
-            summary.policies[i].total = summary.policies[i].total + Fixed(raw: o.amount[s])
+            summary.policies[i].total = summary.policies[i].total + Fixed(raw: o.amount[at])
         } else {
             summary.policies[i].ineligible += 1
         }

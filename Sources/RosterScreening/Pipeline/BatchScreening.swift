@@ -174,9 +174,7 @@ struct BatchScreening: Sendable {
         }
         batch.contexts = contexts.list
         let run = plan.run(batch)
-        // By policy index; policies the output does not read stay empty.
-        var outcomes = [BatchOutcomes](repeating: .none, count: plan.rules.policies.count)
-        for i in needed { outcomes[i] = run.outcomes(i) }
+        let outcomes = Decisions(run, policies: plan.rules.policies.count, needed: needed)
         for (g, group) in groups.enumerated() {
             let h = slot[g]
             if h >= 0, !run.overflowed[h], decided(h, batch, outcomes) {
@@ -188,10 +186,10 @@ struct BatchScreening: Sendable {
     }
 
     /// Whether every decision the output needs is 符合 or 不符合.
-    func decided(_ h: Int, _ batch: Batch, _ outcomes: [BatchOutcomes]) -> Bool {
+    func decided(_ h: Int, _ batch: Batch, _ outcomes: Decisions) -> Bool {
         for i in needed {
             let subjects = plan.rules.policies[i].subject == .person ? batch.members(of: h) : h..<(h + 1)
-            for s in subjects where outcomes[i].status[s] == BatchOutcomes.undetermined { return false }
+            for s in subjects where outcomes.status[outcomes.at[i] + s] == BatchOutcomes.undetermined { return false }
         }
         return true
     }
@@ -331,6 +329,28 @@ struct BatchScreening: Sendable {
     static func validText(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Bool {
         guard case .success(.text(let t)) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return false }
         return t.utf8.elementsEqual(cell)
+    }
+}
+
+/// A batch's decisions for the policies the output reads, in flat arrays that writing a row
+/// reads without reference counting: policy `i`'s subject `s` is at `at[i] + s`.
+struct Decisions {
+    var at: [Int]
+    var status: [UInt8] = []
+    var amount: [Int64] = []
+    var unmet: [UInt64] = []
+    var yielded: [Int32] = []
+
+    init(_ run: BatchRun, policies: Int, needed: [Int]) {
+        at = Array(repeating: 0, count: policies)
+        for i in needed {
+            let o = run.outcomes(i)
+            at[i] = status.count
+            status += o.status
+            amount += o.amount
+            unmet += o.unmet
+            yielded += o.yielded
+        }
     }
 }
 
