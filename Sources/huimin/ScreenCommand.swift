@@ -95,7 +95,7 @@ struct RosterJobOptions: ParsableArguments {
         }
         if showsProgress {
             let bar = ProgressBar()
-            job.progress = { bytes, rows, size in bar.update(bytes: bytes, rows: rows, size: size) }
+            job.progress = { bytes, rows, households, size in bar.update(bytes: bytes, rows: rows, households: households, size: size) }
         }
         return job
     }
@@ -127,7 +127,7 @@ final class ProgressBar {
     let start = DateOption.monotonicSeconds()
     var last = 0.0
 
-    func update(bytes: Int, rows: Int, size: Int?) {
+    func update(bytes: Int, rows: Int, households: Int, size: Int?) {
         let now = DateOption.monotonicSeconds()
         guard now - last >= 0.1 || (size != nil && bytes >= size!) else { return }
         last = now
@@ -140,7 +140,7 @@ final class ProgressBar {
             line += "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled) + "] \(Int(fraction * 100))%"
             if fraction > 0.01, fraction < 1 { line += " 剩余约\(Int(elapsed / fraction - elapsed) + 1)秒" }
         }
-        line += " \(rows)行 \(rate)行/秒"
+        line += " \(rows)行 \(households)户 \(rate)行/秒"
         Output.stderr(line)
     }
 }

@@ -207,6 +207,18 @@ struct ScreenCLITests {
         }
     }
 
+    @Test("screen --progress: the bar on stderr ends at the whole roster read, its rows and households")
+    func progress() throws {
+        try Repo.withTemporaryDirectory("huimin-progress") { dir in
+            let r = try CLITests.run(["screen", "examples/rosters/wuhan-sample.csv", "--on", "2023-12-01", "--out", dir.path + "/out.csv", "--progress"])
+            #expect(r.status == 0)
+            // The last update: everything read, 7 rows, 4 households (3 decided, 1 rejected).
+            let last = try #require(r.stderr.components(separatedBy: "\r\u{1B}[K").last { $0.contains("100%") })
+            #expect(last.contains("100% 7行 4户 "), "\(last)")
+            #expect(last.contains("行/秒"))
+        }
+    }
+
     @Test("screen --layout names the declared layouts when given an unknown one")
     func unknownLayout() throws {
         let r = try CLITests.run(["screen", Repo.fixtures + "/bench/edge_cases.csv", "--rules", "bench/spec", "--layout", "spek"])

@@ -20,7 +20,9 @@ public struct ScreeningJob {
     public var sheet: String?
     public var bom = false
     public var options = ScreeningOptions()
-    public var progress: ((Int, Int, Int?) -> Void)?
+    /// Told, as the roster is read: the bytes read, the rows read, the households decided so
+    /// far (or rejected), and the roster's size in bytes when known.
+    public var progress: ((_ bytes: Int, _ rows: Int, _ households: Int, _ size: Int?) -> Void)?
     /// Workers screening households side by side (default: every core).
     public var jobs = ParallelScreening.cores
     /// Households per batch handed to the workers.
@@ -199,7 +201,7 @@ public struct ScreeningJob {
             chunk.withUnsafeBufferPointer { rowParser.feed($0, into: &rows) }
             takeRows(final: false)
         }
-        let onProgress: (Int) -> Void = { bytes in progress?(bytes, rowsRead, size) }
+        let onProgress: (Int) -> Void = { bytes in progress?(bytes, rowsRead, summary.households + summary.rejectedHouseholds, size) }
         // What was read, named as the summary names it (the encoding, or the file kind).
         let read: Result<String, Failure>
         switch format {
@@ -232,6 +234,8 @@ public struct ScreeningJob {
         summary.linesAreHouseholds = format == .jsonl
         screenPending()
         if let writeError { return fail(.write(writeError)) }
+        // The bar's last word: the whole roster, every row and household.
+        progress?(size ?? 0, summary.rows, summary.households + summary.rejectedHouseholds, size)
         if rej.temporary != nil { rejectHeader() }
         guard out.write(&buffer), rej.write(&rejectBuffer), out.commit(), rej.commit() else {
             return .failure(.write("cannot finish writing the outputs"))
