@@ -13,6 +13,9 @@ public struct Batch: Sendable {
     /// Lanes by the schema's field index; nil for fields no lane holds (text, codes).
     public var householdFields: [Lanes?]
     public var personFields: [Lanes?]
+    /// A member's by-kind money (`incomes`): by field, a lane for each kind. Given when any of
+    /// its kinds is (the others are then zero), so every kind's lane knows the same persons.
+    public var personKinds: [[Lanes]?]
     /// For each household, its region and variant's parameters (an index into `contexts`).
     public var context: [Int32] = []
     public var contexts: [BatchContext] = []
@@ -20,6 +23,18 @@ public struct Batch: Sendable {
     public init(schema: Schema) {
         householdFields = schema.household.map { LaneKind($0.kind) == nil ? nil : Lanes(count: 0) }
         personFields = schema.person.map { LaneKind($0.kind) == nil ? nil : Lanes(count: 0) }
+        personKinds = schema.person.map { f in
+            guard case .moneyByKind(let names, _) = f.kind, !names.isEmpty else { return nil }
+            return Array(repeating: Lanes(count: 0), count: names.count)
+        }
+    }
+
+    /// Every person lane: fields, then each kind of each by-kind field.
+    private mutating func eachPersonLane(_ body: (inout Lanes) -> Void) {
+        for i in personFields.indices where personFields[i] != nil { body(&personFields[i]!) }
+        for i in personKinds.indices where personKinds[i] != nil {
+            for k in personKinds[i]!.indices { body(&personKinds[i]![k]) }
+        }
     }
 
     /// Adds a household of `members` persons with every lane unknown; returns its index.
@@ -28,9 +43,9 @@ public struct Batch: Sendable {
             householdFields[i]!.v.append(0)
             householdFields[i]!.k.append(false)
         }
-        for i in personFields.indices where personFields[i] != nil {
-            personFields[i]!.v.append(contentsOf: repeatElement(0, count: members))
-            personFields[i]!.k.append(contentsOf: repeatElement(false, count: members))
+        eachPersonLane { lanes in
+            lanes.v.append(contentsOf: repeatElement(0, count: members))
+            lanes.k.append(contentsOf: repeatElement(false, count: members))
         }
         householdOf.append(contentsOf: repeatElement(Int32(households), count: members))
         persons += members
@@ -47,9 +62,9 @@ public struct Batch: Sendable {
             householdFields[i]!.v.removeLast()
             householdFields[i]!.k.removeLast()
         }
-        for i in personFields.indices where personFields[i] != nil {
-            personFields[i]!.v.removeLast(members)
-            personFields[i]!.k.removeLast(members)
+        eachPersonLane { lanes in
+            lanes.v.removeLast(members)
+            lanes.k.removeLast(members)
         }
         householdOf.removeLast(members)
         persons -= members
@@ -68,6 +83,17 @@ public struct Batch: Sendable {
         personFields[field]!.k[p] = true
     }
 
+    /// Sets one kind of a member's by-kind money; the first kind given makes the others zero.
+    public mutating func setPersonKind(_ field: Int, _ kind: Int, _ p: Int, _ raw: Int64) {
+        if !personKinds[field]![0].k[p] {
+            for k in personKinds[field]!.indices {
+                personKinds[field]![k].v[p] = 0
+                personKinds[field]![k].k[p] = true
+            }
+        }
+        personKinds[field]![kind].v[p] = raw
+    }
+
     public func members(of h: Int) -> Range<Int> { Int(firstMember[h])..<Int(firstMember[h + 1]) }
 
     public mutating func removeAll() {
@@ -81,9 +107,9 @@ public struct Batch: Sendable {
             householdFields[i]!.v.removeAll(keepingCapacity: true)
             householdFields[i]!.k.removeAll(keepingCapacity: true)
         }
-        for i in personFields.indices where personFields[i] != nil {
-            personFields[i]!.v.removeAll(keepingCapacity: true)
-            personFields[i]!.k.removeAll(keepingCapacity: true)
+        eachPersonLane { lanes in
+            lanes.v.removeAll(keepingCapacity: true)
+            lanes.k.removeAll(keepingCapacity: true)
         }
     }
 }

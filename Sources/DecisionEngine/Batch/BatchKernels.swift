@@ -23,7 +23,11 @@ extension BatchPlan {
                 return Node(person: true, kind: kind) { $0.batch.personFields[i]! }
             }
             return Node(person: false, kind: kind) { $0.batch.householdFields[i]! }
-        case .kind, .regionName, .personName:
+        case .kind(let f, let k, let level, _):
+            // A member's by-kind money; a household's is read by the row evaluator.
+            guard level == .person, person, case .moneyByKind(let names, _) = rules.schema.person[f].kind, k < names.count else { return nil }
+            return Node(person: true, kind: .fixed) { $0.batch.personKinds[f]![k] }
+        case .regionName, .personName:
             return nil
         case .householdLet(let slot, _):
             guard let node = householdLet(slot) else { return nil }

@@ -1,6 +1,10 @@
 /// Writes CSV fields, quoting only where needed (commas, quotes, line breaks).
 public enum CSVWriter {
-    public static func append(_ field: String, to out: inout [UInt8]) { append(bytes: field.utf8, to: &out) }
+    public static func append(_ field: String, to out: inout [UInt8]) {
+        // A native string's bytes in one piece: scanned and copied whole, not byte by byte.
+        var field = field
+        field.withUTF8 { append(bytes: $0, to: &out) }
+    }
 
     /// A field given as UTF-8 bytes (a roster cell copied as it was read).
     public static func append(bytes field: some Collection<UInt8>, to out: inout [UInt8]) {

@@ -50,7 +50,7 @@ struct BatchScreening: Sendable {
         let schema = rules.schema
         for t in columns.targets {
             switch t {
-            case .personKind, .householdKind: return nil
+            case .householdKind: return nil
             default: continue
             }
         }
@@ -92,8 +92,8 @@ struct BatchScreening: Sendable {
         if case .declared(let layout) = screener.options.layout { layoutSources = layout.columns.map(\.source) } else { layoutSources = [] }
         let idField = schema.person.first { $0.kind == .idNumber }
         derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
-        for f in schema.household + schema.person where LaneKind(f.kind) == nil {
-            // By-kind money has no lane and no text: only the row path reads it.
+        for f in schema.household where LaneKind(f.kind) == nil {
+            // A household's by-kind money has no lanes: only the row path reads it.
             if case .moneyByKind = f.kind { return nil }
         }
     }
@@ -218,7 +218,11 @@ struct BatchScreening: Sendable {
         /// Reads one trimmed, non-empty cell into the batch; false when the row path must take the household.
         func take(_ cell: UnsafeBufferPointer<UInt8>, _ target: ColumnTarget, _ p: Int) -> Bool {
             switch target {
-            case .ignored, .personKind, .householdKind: return true
+            case .ignored, .householdKind: return true
+            case .personKind(let f, let k):
+                // As `HouseholdAssembler.setKind` reads it.
+                guard let raw = QuickCells.money(cell) ?? Self.money(cell) else { return false }
+                batch.setPersonKind(f, k, p, raw)
             case .personField(let i):
                 if personText[i] {
                     guard personPlain[i] || Self.validText(cell, schema.person[i]), i != derivingIDField else { return false }
@@ -316,6 +320,13 @@ struct BatchScreening: Sendable {
     /// The id of a member without one: `H001-2`, as the row path names it.
     func memberID(_ text: TextCells, _ h: Int, _ m: Int) -> String {
         String(decoding: text.bytes[text.household(householdIDField, h)!], as: UTF8.self) + "-\(m + 1)"
+    }
+
+    /// An amount that `QuickCells` does not read (`1,500元`), read as the row path reads it.
+    static func money(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let text = String(decoding: cell, as: UTF8.self)
+        guard case .success(let f) = FieldValueParser.money(text, "") else { return nil }
+        return f.raw
     }
 
     /// A cell that `QuickCells` does not read, read as the row path reads it.

@@ -42,6 +42,27 @@ public struct QuickCells: Sendable {
         self.bytes = bytes
     }
 
+    /// An amount of money (a kind of a by-kind field) as `Fixed.raw`: digits, at most two decimals.
+    public static func money(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? { number(cell, places: 2) }
+
+    /// Digits with at most `places` decimals, as millionths; at most 12 whole digits.
+    static func number(_ cell: UnsafeBufferPointer<UInt8>, places: Int) -> Int64? {
+        let n = cell.count
+        var whole: Int64 = 0, i = 0
+        while i < n, cell[i] >= 48, cell[i] <= 57 { whole = whole * 10 + Int64(cell[i] - 48); i += 1 }
+        guard i > 0, i <= 12 else { return nil }
+        var raw = whole * Fixed.scale
+        guard i < n else { return raw }
+        guard cell[i] == UInt8(ascii: "."), n - i - 1 >= 1, n - i - 1 <= places else { return nil }
+        var unit = Fixed.scale
+        for j in (i + 1)..<n {
+            guard cell[j] >= 48, cell[j] <= 57 else { return nil }
+            unit /= 10
+            raw += Int64(cell[j] - 48) * unit
+        }
+        return raw
+    }
+
     /// Field `f`'s cell (already trimmed) as its raw value: a bool as 0 or 1, an int itself,
     /// money and decimals as `Fixed.raw`, a date as its serial day, a choice as its ordinal.
     public func raw(_ cell: UnsafeBufferPointer<UInt8>, field f: Int) -> Int64? {
@@ -50,22 +71,6 @@ public struct QuickCells: Sendable {
         @inline(__always) func digit(_ i: Int) -> Int64? {
             let b = cell[i]
             return b >= 48 && b <= 57 ? Int64(b - 48) : nil
-        }
-        /// Digits with at most `places` decimals, as millionths; at most 12 whole digits.
-        func number(places: Int) -> Int64? {
-            var whole: Int64 = 0, i = 0
-            while i < n, let d = digit(i) { whole = whole * 10 + d; i += 1 }
-            guard i > 0, i <= 12 else { return nil }
-            var raw = whole * Fixed.scale
-            guard i < n else { return raw }
-            guard cell[i] == UInt8(ascii: "."), n - i - 1 >= 1, n - i - 1 <= places else { return nil }
-            var unit = Fixed.scale
-            for j in (i + 1)..<n {
-                guard let d = digit(j) else { return nil }
-                unit /= 10
-                raw += d * unit
-            }
-            return raw
         }
         let field = fields[f]
         switch field.form {
@@ -80,8 +85,8 @@ public struct QuickCells: Sendable {
                 v = v * 10 + d
             }
             return v
-        case .money: return number(places: 2)
-        case .decimal: return number(places: 6)
+        case .money: return Self.number(cell, places: 2)
+        case .decimal: return Self.number(cell, places: 6)
         case .date:
             guard n == 10, cell[4] == 45, cell[7] == 45, let y1 = digit(0), let y2 = digit(1), let y3 = digit(2), let y4 = digit(3),
                 let m1 = digit(5), let m2 = digit(6), let d1 = digit(8), let d2 = digit(9),
