@@ -114,12 +114,17 @@ struct BatchScreening: Sendable {
 
     // MARK: Grouping (sequential)
 
+    /// Whether a cell with these first and last bytes has nothing for `trimmingSpaces` to trim:
+    /// neither end is a control, a space or the ideographic space (E3 80 80).
+    @inline(__always) static func untrimmed(_ first: UInt8, _ last: UInt8) -> Bool {
+        first > 32 && last > 32 && first != 0xE3 && last != 0x80
+    }
+
     /// A cell's bytes trimmed as `trimmingSpaces` trims them.
     static func trimmed(_ rows: CSVRows, _ r: Int, _ c: Int) -> ArraySlice<UInt8> {
         let range = rows.field(r, c)
         guard !range.isEmpty else { return rows.bytes[range] }
-        let first = rows.bytes[range.lowerBound], last = rows.bytes[range.upperBound - 1]
-        if first > 32, last > 32, first != 0xE3, last != 0x80 { return rows.bytes[range] }
+        if untrimmed(rows.bytes[range.lowerBound], rows.bytes[range.upperBound - 1]) { return rows.bytes[range] }
         return ArraySlice(String(decoding: rows.bytes[range], as: UTF8.self).trimmingSpaces.utf8)
     }
 
@@ -188,7 +193,7 @@ struct BatchScreening: Sendable {
     /// Whether every decision the output needs is 符合 or 不符合.
     func decided(_ h: Int, _ batch: Batch, _ outcomes: Decisions) -> Bool {
         for i in needed {
-            let subjects = plan.rules.policies[i].subject == .person ? batch.members(of: h) : h..<(h + 1)
+            let subjects = personSubject[i] ? batch.members(of: h) : h..<(h + 1)
             for s in subjects where outcomes.status[outcomes.at[i] + s] == BatchOutcomes.undetermined { return false }
         }
         return true
@@ -257,8 +262,7 @@ struct BatchScreening: Sendable {
                 let range = rows.field(r, c)
                 if range.isEmpty || target == .ignored { continue }
                 let raw = UnsafeBufferPointer(rebasing: buffer[range])
-                let first = raw[0], last = raw[raw.count - 1]
-                if first > 32, last > 32, first != 0xE3, last != 0x80 {
+                if Self.untrimmed(raw[0], raw[raw.count - 1]) {
                     guard take(raw, target, p) else { ok = false; return nil }
                 } else {
                     // Spaces to trim: as `trimmingSpaces` trims them.

@@ -58,30 +58,9 @@ public enum ParallelScreening {
     }
 
     public static func screen(_ households: [RawHousehold], assembler: HouseholdAssembler, with screener: some HouseholdWorker, jobs: Int, template: ScreeningSummary) -> [Part] {
-        split(households.count, jobs: jobs, template: template) { range, _, part in
+        PendingParts(households.count, jobs: jobs, template: template) { range, _, part in
             for i in range { process(households[i], assembler, screener, into: &part) }
-        }
-    }
-
-    /// Splits `count` items into one contiguous range a worker; `body` fills each worker's part
-    /// (it is also told which worker it is), and the parts come back in input order.
-    static func split(_ count: Int, jobs: Int, template: ScreeningSummary, _ body: @Sendable (Range<Int>, Int, inout Part) -> Void) -> [Part] {
-        let workers = max(1, min(jobs, count))
-        if workers == 1 {
-            var part = Part(bytes: [], summary: template)
-            body(0..<count, 0, &part)
-            return [part]
-        }
-        let slice = (count + workers - 1) / workers
-        let results = PartBox(count: workers, template: template)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var part = Part(bytes: [], summary: template)
-            part.bytes.reserveCapacity(slice * 256)
-            let start = w * slice, end = min(count, start + slice)
-            if start < end { body(start..<end, w, &part) }
-            results.set(w, part)
-        }
-        return results.parts
+        }.finish()
     }
 }
 
