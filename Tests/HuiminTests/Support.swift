@@ -30,6 +30,15 @@ enum Repo {
         return try body(dir)
     }
 
+    /// The first line where two long texts differ, for a failure that reads in a line; nil when
+    /// they are the same.
+    static func firstDifference(_ actual: String, _ expected: String) -> String? {
+        guard actual != expected else { return nil }
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false), e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let i = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
+        return "line \(i + 1):\n  got:  \(i < a.count ? a[i] : "<end>")\n  want: \(i < e.count ? e[i] : "<end>")"
+    }
+
     /// Compares `actual` with a golden file, or writes it when recording (HUIMIN_RECORD=1).
     static func expectGolden(_ actual: String, _ path: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         if recording || !FileManager.default.fileExists(atPath: path) && ProcessInfo.processInfo.environment["CI"] == nil {

@@ -120,6 +120,8 @@ public struct BatchContext: Sendable {
     /// By parameter index: the lane, or nil when the parameter has no value there.
     public let parameters: [Int64?]
     public let birthdayCounts: Bool?
+    /// The region as explanations name it (武汉市江汉区).
+    public let regionName: String
     /// False when a parameter's value does not fit its lane: such households go the row path.
     public let supported: Bool
 
@@ -141,6 +143,7 @@ public struct BatchContext: Sendable {
             return lane
         }
         birthdayCounts = evaluation.birthdayCountsStorage
+        regionName = evaluation.regionName
         self.supported = supported
     }
 }

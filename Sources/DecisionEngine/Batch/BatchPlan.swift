@@ -50,8 +50,9 @@ public final class BatchPlan: @unchecked Sendable {
     /// The id of condition `c` of policy `index` as bytes, if it is a leaf (a reason code).
     public func leafID(_ index: Int, _ c: Int) -> [UInt8]? { policies[index].leafIDs[c] }
 
-    /// Decides every policy for every household of `batch`.
-    public func run(_ batch: Batch) -> BatchRun { BatchRun(plan: self, batch: batch) }
+    /// Decides every policy for every household of `batch`; `explaining` keeps each condition's
+    /// outcome and which conditions decide, for ``BatchExplainer``.
+    public func run(_ batch: Batch, explaining: Bool = false) -> BatchRun { BatchRun(plan: self, batch: batch, explaining: explaining) }
 
     func householdLet(_ slot: Int) -> Node? {
         if let n = householdLets[slot] { return n }
@@ -172,10 +173,19 @@ public final class BatchRun {
     var final: [BatchOutcomes?]
     /// Households whose arithmetic left 64 bits: the row evaluator decides them.
     public private(set) var overflowed: [Bool]
+    /// Kept when explaining, by policy: each condition's outcome for each subject (condition
+    /// `c`, subject `s` at `c * subjects + s`; 0 met, 1 unmet, 2 unknown, 3 excepted), and the
+    /// conditions that decide, as bits over `policy.conditions`.
+    let explaining: Bool
+    var conditionOutcomes: [[UInt8]?]
+    var decisive: [[UInt64]?]
 
-    init(plan: BatchPlan, batch: Batch) {
+    init(plan: BatchPlan, batch: Batch, explaining: Bool) {
         self.plan = plan
         self.batch = batch
+        self.explaining = explaining
+        conditionOutcomes = Array(repeating: nil, count: explaining ? plan.policies.count : 0)
+        decisive = Array(repeating: nil, count: explaining ? plan.policies.count : 0)
         householdLets = Array(repeating: nil, count: plan.rules.householdLets.count)
         memberLets = Array(repeating: nil, count: plan.rules.memberLets.count)
         base = Array(repeating: nil, count: plan.policies.count)
@@ -276,13 +286,17 @@ public final class BatchRun {
         }()
         // Which leaves decide an unmet policy: those of a subject that is ineligible, or eligible
         // but liable to give way (择高).
-        let decisive = decisiveUnmet(kernel, outcomes, n)
+        let (decisiveMasks, decisiveUnmet) = decisiveConditions(kernel, outcomes, n)
+        if explaining {
+            conditionOutcomes[index] = Array(outcomes.joined())
+            decisive[index] = decisiveMasks
+        }
         for s in 0..<n {
             switch root[s] {
             case 0, 3:
                 o.status[s] = BatchOutcomes.eligible
                 // Giving way to another policy (择高) makes it unmet, with the unmet leaves under its `not`s.
-                if !kernel.policy.higherOf.isEmpty { o.unmet[s] = decisive[s] }
+                if !kernel.policy.higherOf.isEmpty { o.unmet[s] = decisiveUnmet[s] }
                 guard let amounts, let kind = kernel.amount?.kind else { continue }
                 guard amounts.k[s] else { o.status[s] = BatchOutcomes.undetermined; continue }
                 if kind == .int {
@@ -294,7 +308,7 @@ public final class BatchRun {
                 }
             case 1:
                 o.status[s] = BatchOutcomes.ineligible
-                o.unmet[s] = decisive[s]
+                o.unmet[s] = decisiveUnmet[s]
             default:
                 o.status[s] = BatchOutcomes.undetermined
             }
@@ -303,10 +317,11 @@ public final class BatchRun {
         return o
     }
 
-    /// The leaves that decide an unmet policy, as `DecisionBuilder.brief` picks them, for every
-    /// subject: a condition is decisive when its parent is and it came out as its parent did
-    /// (met and excepted count as the same), or its parent is a `not`; a decisive unmet leaf is a reason.
-    func decisiveUnmet(_ kernel: PolicyKernel, _ outcomes: [[UInt8]], _ n: Int) -> [UInt64] {
+    /// The conditions that decide, and of them the unmet leaves (as `DecisionBuilder.brief` picks
+    /// them), for every subject: a condition is decisive when its parent is and it came out as its
+    /// parent did (met and excepted count as the same), or its parent is a `not`; a decisive unmet
+    /// leaf is a reason.
+    func decisiveConditions(_ kernel: PolicyKernel, _ outcomes: [[UInt8]], _ n: Int) -> (decisive: [UInt64], unmet: [UInt64]) {
         var unmet = [UInt64](repeating: 0, count: n)
         // Bit i: condition i is decisive for the subject; the root always is.
         var decisive = [UInt64](repeating: 1, count: n)
@@ -327,7 +342,7 @@ public final class BatchRun {
                 for s in 0..<n where mine[s] == 1 && decisive[s] & bit != 0 { unmet[s] |= bit }
             }
         }
-        return unmet
+        return (decisive, unmet)
     }
 
     /// Lanes of one shape as the subject's shape: a household's lane repeated for each member.

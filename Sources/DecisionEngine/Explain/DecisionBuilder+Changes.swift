@@ -19,7 +19,7 @@ extension DecisionBuilder {
         if case .age = lhs.op, op == .greaterOrEqual || op == .greater, case .int(let n) = ev.eval(rhs, member: member) {
             let years = Int(n) + (op == .greater ? 1 : 0)
             guard case .date(let day) = evaluation.dateOfAge(years, member: member), day > evaluation.today else { return nil }
-            return Decision.Change(condition: c.id, kind: "date", text: "将于\(day.chinese)年满\(years)周岁", date: day, threshold: String(years), current: nil)
+            return Decision.Change(condition: c.id, kind: "date", text: Self.reaching(years, on: day), date: day, threshold: String(years), current: nil)
         }
         let left = ev.eval(lhs, member: member), right = ev.eval(rhs, member: member)
         guard lhs.type.isNumeric, !left.isUnknown, !right.isUnknown else { return nil }
@@ -27,8 +27,16 @@ extension DecisionBuilder {
         let threshold = ValueFormatter.text(right, rhs.type)
         let current = ValueFormatter.text(left, lhs.type)
         return Decision.Change(
-            condition: c.id, kind: "boundary", text: "\(label)需\(op.chinese)\(threshold)，现为\(current)", date: nil,
+            condition: c.id, kind: "boundary", text: Self.boundary(label, op, threshold, current), date: nil,
             threshold: jsonNumber(right, rhs.type), current: jsonNumber(left, lhs.type))
+    }
+
+    /// The change of an age not yet reached.
+    static func reaching(_ years: Int, on day: Day) -> String { "将于\(day.chinese)年满\(years)周岁" }
+
+    /// The change of a comparison not met: where the boundary is, and where the value is now.
+    static func boundary(_ label: String, _ op: ComparisonOp, _ threshold: String, _ current: String) -> String {
+        "\(label)需\(op.chinese)\(threshold)，现为\(current)"
     }
 
     func jsonNumber(_ v: Value, _ type: ExprType) -> String? {
@@ -39,7 +47,12 @@ extension DecisionBuilder {
         }
     }
 
-    func referenceLabel(_ e: TExpr) -> String? {
+    func referenceLabel(_ e: TExpr) -> String? { Self.referenceLabel(e, rules: rules) }
+
+    /// What a comparison's left side is called in a change ("家庭人均月收入"): the label of the
+    /// `let`, field, kind or parameter it names.
+    static func referenceLabel(_ e: TExpr, rules: RuleSet) -> String? {
+        let schema = rules.schema
         switch e.op {
         case .householdLet(let slot, let name): return rules.householdLets[slot].label ?? name
         case .memberLet(let slot, let name): return rules.memberLets[slot].label ?? name

@@ -28,12 +28,7 @@ public struct DecisionBuilder {
         var reasons: [Decision.Reason] = []
         var changes: [Decision.Change] = []
         if outcome.notInEffect {
-            var text = "本政策在该日期不适用。"
-            if let from = p.effectiveFrom, evaluation.today < from {
-                text = "本政策自\(from.chinese)起施行。"
-            } else if let to = p.effectiveTo {
-                text = "本政策已于\(to.chinese)停止执行。"
-            }
+            let text = Self.notInEffect(p, on: evaluation.today)
             reasons.append(Decision.Reason(id: "effective", outcome: "unmet", text: text, values: [], basis: p.basis, source: p.sourcePath, decisive: true, depth: 0))
         } else {
             let decisive = decisiveConditions(p.eligible, outcome)
@@ -50,7 +45,7 @@ public struct DecisionBuilder {
             let q = rules.policies[other]
             let theirs = evaluation.baseOutcome(q, member: member)
             let custom = p.higherOf.first { $0.policy == other }?.text.map { render($0, member: member) }
-            let text = custom ?? "同时符合\(q.title)（每月\((theirs.amount ?? .zero).yuanString)），两者择高享受\(q.title)。"
+            let text = custom ?? Self.gaveWay(to: q, theirs: theirs.amount ?? .zero)
             reasons.append(Decision.Reason(id: "overlap.higher.\(q.id)", outcome: "unmet", text: text, values: [], basis: [], source: p.sourcePath, decisive: true, depth: 0))
         }
         let missing = outcome.status == .undetermined ? missingInputs(outcome.causes) : []
@@ -59,6 +54,18 @@ public struct DecisionBuilder {
             policy: p.id, title: p.title, subject: subject, subjectLabel: subjectLabel, status: outcome.status,
             amount: outcome.status == .eligible ? outcome.amount : nil, calculation: calculation, reasons: reasons,
             missing: missing, changes: changes, summary: summary(p, outcome, reasons, missing), basis: p.basis)
+    }
+
+    /// Why a policy not in effect on the date is unmet.
+    static func notInEffect(_ p: CompiledPolicy, on today: Day) -> String {
+        if let from = p.effectiveFrom, today < from { return "本政策自\(from.chinese)起施行。" }
+        if let to = p.effectiveTo { return "本政策已于\(to.chinese)停止执行。" }
+        return "本政策在该日期不适用。"
+    }
+
+    /// Why an eligible policy gave way to `q` (择高), unless the rules word it.
+    static func gaveWay(to q: CompiledPolicy, theirs: Fixed) -> String {
+        "同时符合\(q.title)（每月\(theirs.yuanString)），两者择高享受\(q.title)。"
     }
 
     /// Which conditions decide the status, in walk order: for an unmet `all`, its unmet children;

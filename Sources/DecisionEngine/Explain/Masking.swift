@@ -19,10 +19,15 @@ public enum Masking {
         {
             relation = e.label(o)
         }
-        if let f = schema.field(schema.conventions.name, .person), case .text(let n) = member.values[f.index], !n.isEmpty {
-            return relation + (reveal ? n : name(n))
-        }
-        return relation.isEmpty ? member.id : relation
+        var name: String?
+        if let f = schema.field(schema.conventions.name, .person), case .text(let n) = member.values[f.index] { name = n }
+        return personLabel(relation: relation, name: name, id: member.id, reveal: reveal)
+    }
+
+    /// A member's label from its relation's label ("" when none), its name and its id.
+    public static func personLabel(relation: String, name: String?, id: String, reveal: Bool) -> String {
+        if let n = name, !n.isEmpty { return relation + (reveal ? n : self.name(n)) }
+        return relation.isEmpty ? id : relation
     }
 
     /// A field's value as a roster cell: the text a roster would give, empty when unknown; a

@@ -98,8 +98,17 @@ public struct Fixed: Sendable, Hashable, Comparable {
 
     /// Chinese money style: "1,320元", "1,320.50元".
     public var yuanString: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendYuan(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `yuanString`'s bytes.
+    public func appendYuan(to out: inout [UInt8]) {
         let cents = rounded(to: .fen, mode: .halfUp)
-        return cents.format(places: cents.isWhole ? 0 : 2, grouped: true) + "元"
+        cents.append(places: cents.isWhole ? 0 : 2, grouped: true, to: &out)
+        out.append(contentsOf: [0xE5, 0x85, 0x83])  // 元
     }
 
     func format(places: Int, grouped: Bool) -> String {

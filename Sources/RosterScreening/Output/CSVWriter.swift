@@ -8,6 +8,7 @@ public enum CSVWriter {
 
     /// A field given as UTF-8 bytes (a roster cell copied as it was read).
     public static func append(bytes field: some Collection<UInt8>, to out: inout [UInt8]) {
+        if let done = field.withContiguousStorageIfAvailable({ append(buffer: $0, to: &out) }) { return done }
         let needsQuotes = field.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }
         if !needsQuotes {
             out.append(contentsOf: field)
@@ -17,6 +18,29 @@ public enum CSVWriter {
         for b in field {
             if b == 34 { out.append(34) }
             out.append(b)
+        }
+        out.append(34)
+    }
+
+    /// A field in contiguous bytes: scanned once, copied in pieces between quotes.
+    static func append(buffer field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var needsQuotes = false, quotes = false
+        for b in field where b == 44 || b == 34 || b == 10 || b == 13 {
+            needsQuotes = true
+            if b == 34 { quotes = true; break }
+        }
+        guard needsQuotes else { return out.append(contentsOf: field) }
+        out.append(34)
+        if quotes {
+            var from = 0
+            for (i, b) in field.enumerated() where b == 34 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: field[from...i]))
+                out.append(34)
+                from = i + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: field[from...]))
+        } else {
+            out.append(contentsOf: field)
         }
         out.append(34)
     }

@@ -4,7 +4,7 @@ import RuleCompiler
 
 /// A decided household's rows and its part of the summary, as `HouseholdScreener` writes them.
 extension BatchScreening {
-    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: Decisions, into part: inout ParallelScreening.Part) {
+    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: Decisions, _ values: BatchExplainer.Values?, into part: inout ParallelScreening.Part) {
         let members = batch.members(of: h)
         part.summary.rows += rows
         part.summary.households += 1
@@ -19,6 +19,18 @@ extension BatchScreening {
         var out = part.bytes
         part.bytes = []
         defer { part.bytes = out }
+        // Each member as a resident reads them, for the texts of person policies.
+        let labels = values == nil ? [] : members.map { label($0, h, members, batch, text) }
+        var scratch: [UInt8] = []
+        /// Policy `i`'s text for subject `s`, as a CSV field.
+        func explanation(_ i: Int, _ s: Int) {
+            let at = outcomes.at[i] + s
+            scratch.removeAll(keepingCapacity: true)
+            explainer!.append(
+                i, subject: s, household: h, label: personSubject[i] ? labels[s - members.lowerBound] : [], status: outcomes.status[at],
+                amount: outcomes.amount[at], yielded: outcomes.yielded[at], values!, context: Int(batch.context[h]), to: &scratch)
+            CSVWriter.append(bytes: scratch, to: &out)
+        }
         switch screener.options.layout {
         case .long:
             for i in selected {
@@ -37,6 +49,10 @@ extension BatchScreening {
                     out.append(44)
                     unmet(i, outcomes, s, &out)
                     out.append(44)
+                    if values != nil {
+                        out.append(44)
+                        explanation(i, s)
+                    }
                     out.append(10)
                 }
             }
@@ -61,6 +77,7 @@ extension BatchScreening {
                     switch source {
                     case .field(.household, let f): fieldCell(schema.household[f], h, batch.householdFields[f], text.household[f] != nil ? text.household(f, h) : nil, text, &out)
                     case .field(.person, let f): fieldCell(schema.person[f], s, batch.personFields[f], text.person[f] != nil ? text.person(f, s) : nil, text, &out)
+                    case .policy(let i, .explanation): explanation(i, personSubject[i] ? s : h)
                     case .policy(let i, let show):
                         cell(show, i, outcomes, personSubject[i] ? s : h, &out)
                     }
@@ -86,6 +103,17 @@ extension BatchScreening {
         } else {
             CSVWriter.append(memberID(text, h, p - members.lowerBound), to: &out)
         }
+    }
+
+    /// Person `p` as a resident reads them (`Masking.personLabel`).
+    func label(_ p: Int, _ h: Int, _ members: Range<Int>, _ batch: Batch, _ text: TextCells) -> [UInt8] {
+        var relation = ""
+        if let (field, type) = relationLabels, let lanes = batch.personFields[field], lanes.k[p] { relation = type.label(Int(lanes.v[p])) }
+        let name = nameField.flatMap { text.person($0, p) }.map { String(decoding: text.bytes[$0], as: UTF8.self) }
+        var id: [UInt8] = []
+        personID(p, h, members, text, &id)
+        let label = Masking.personLabel(relation: relation, name: name, id: String(decoding: id, as: UTF8.self), reveal: false)
+        return Array(label.utf8)
     }
 
     /// The reason codes of an unmet decision (`DecisionBuilder.brief`), `;`-separated.

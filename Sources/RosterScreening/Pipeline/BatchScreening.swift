@@ -41,11 +41,16 @@ struct BatchScreening: Sendable {
     let hasAmount: [Bool]
     /// A declared layout's columns, without their names.
     let layoutSources: [OutputLayout.Source]
+    /// The resident's texts, when the output shows them.
+    let explainer: BatchExplainer?
+    /// What a person's label reads (户主张某某): the relation field and its choices, the name field.
+    let relationLabels: (field: Int, type: EnumType)?
+    let nameField: Int?
 
-    /// Nil when the output needs what only the row path gives (JSON lines, explanations) or the
-    /// rules or columns have what lanes cannot hold.
+    /// Nil when the output needs what only the row path gives (JSON lines) or the rules or
+    /// columns have what lanes cannot hold.
     init?(plan: BatchPlan?, screener: HouseholdScreener, columns: RosterColumns, assembler: HouseholdAssembler) {
-        guard let plan, screener.options.format == .csv, !screener.options.explain else { return nil }
+        guard let plan, screener.options.format == .csv else { return nil }
         let rules = screener.rules
         let schema = rules.schema
         for t in columns.targets {
@@ -55,13 +60,23 @@ struct BatchScreening: Sendable {
             }
         }
         var needed = Set(screener.selected.map(\.index))
+        // The policies whose texts the output shows.
+        var explained: Set<Int> = []
         if case .declared(let layout) = screener.options.layout {
             for c in layout.columns {
                 guard case .policy(let i, let show) = c.source else { continue }
-                if show == .explanation { return nil }
+                if show == .explanation { explained.insert(i) }
                 if layout.rows == .household, rules.policies[i].subject == .person { return nil }
                 needed.insert(i)
             }
+        } else if screener.options.explain, case .long = screener.options.layout {
+            explained = needed
+        }
+        if explained.isEmpty {
+            explainer = nil
+        } else {
+            guard let e = BatchExplainer(plan: plan, policies: explained.sorted()) else { return nil }
+            explainer = e
         }
         guard let id = schema.field(schema.conventions.householdID, .household) else { return nil }
         self.plan = plan
@@ -90,6 +105,13 @@ struct BatchScreening: Sendable {
         personSubject = rules.policies.map { $0.subject == .person }
         hasAmount = rules.policies.map { $0.amount != nil }
         if case .declared(let layout) = screener.options.layout { layoutSources = layout.columns.map(\.source) } else { layoutSources = [] }
+        if let r = schema.field(schema.conventions.relation, .person), case .enumeration(let e) = r.kind {
+            relationLabels = (r.index, e)
+        } else {
+            relationLabels = nil
+        }
+        let name = schema.field(schema.conventions.name, .person)?.index
+        nameField = name.flatMap { LaneKind(schema.person[$0].kind) == nil ? $0 : nil }
         let idField = schema.person.first { $0.kind == .idNumber }
         derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
         for f in schema.household where LaneKind(f.kind) == nil {
@@ -178,12 +200,14 @@ struct BatchScreening: Sendable {
             }
         }
         batch.contexts = contexts.list
-        let run = plan.run(batch)
+        let run = plan.run(batch, explaining: explainer != nil)
         let outcomes = Decisions(run, policies: plan.rules.policies.count, needed: needed)
+        // Before any row is written: a text's value that overflows sends its household to the row path.
+        let values = explainer?.values(run)
         for (g, group) in groups.enumerated() {
             let h = slot[g]
             if h >= 0, !run.overflowed[h], decided(h, batch, outcomes) {
-                write(h, rows: Int(group.count), batch, text, outcomes, into: &part)
+                write(h, rows: Int(group.count), batch, text, outcomes, values, into: &part)
             } else {
                 ParallelScreening.process(raw(rows, group), assembler, screener, into: &part)
             }

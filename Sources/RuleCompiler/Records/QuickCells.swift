@@ -1,14 +1,15 @@
 import PolicyExpr
 
 /// The common cells of a roster read straight from their bytes: `1`/`0`, plain digits, amounts
-/// with up to two decimals, `YYYY-MM-DD`, a choice spelled exactly as the schema spells it.
+/// with up to two decimals, `YYYY-MM-DD`, 是/否, a choice spelled exactly as the schema spells
+/// it, and a list of one such choice (or 无).
 /// Any other cell is nil here and goes through `FieldValueParser.parse`, which gives the same
 /// value for every cell read here.
 ///
 /// How each field is read is decided once, and the choices' spellings sit in one flat table,
 /// so reading a cell touches no object and costs no reference counting.
 public struct QuickCells: Sendable {
-    enum Form: UInt8 { case bool, int, money, decimal, date, enumeration, none }
+    enum Form: UInt8 { case bool, int, money, decimal, date, enumeration, enumList, none }
     struct Field { var form: Form; var spellings: Range<Int32> }
     struct Spelling { var start: Int32; var count: Int32; var ordinal: Int32 }
 
@@ -26,15 +27,16 @@ public struct QuickCells: Sendable {
             case .money: form = .money
             case .decimal: form = .decimal
             case .date: form = .date
-            case .enumeration(let e):
+            case .enumeration(let e), .enumList(let e):
                 let first = Int32(spellings.count)
                 // Shortest first: a cell is compared only with spellings of its length.
                 for (text, o) in e.spellings.sorted(by: { ($0.key.utf8.count, $0.key) < ($1.key.utf8.count, $1.key) }) {
                     spellings.append(Spelling(start: Int32(bytes.count), count: Int32(text.utf8.count), ordinal: Int32(o)))
                     bytes += text.utf8
                 }
+                if case .enumList = spec.kind { return Field(form: .enumList, spellings: first..<Int32(spellings.count)) }
                 return Field(form: .enumeration, spellings: first..<Int32(spellings.count))
-            case .text, .region, .idNumber, .enumList, .moneyByKind: form = .none
+            case .text, .region, .idNumber, .moneyByKind: form = .none
             }
             return Field(form: form, spellings: 0..<0)
         }
@@ -75,6 +77,12 @@ public struct QuickCells: Sendable {
         let field = fields[f]
         switch field.form {
         case .bool:
+            if n == 3 {
+                // 是 and 否, the common spellings beyond 1 and 0.
+                if cell[0] == 0xE6, cell[1] == 0x98, cell[2] == 0xAF { return 1 }
+                if cell[0] == 0xE5, cell[1] == 0x90, cell[2] == 0xA6 { return 0 }
+                return nil
+            }
             guard n == 1 else { return nil }
             return cell[0] == UInt8(ascii: "1") ? 1 : cell[0] == UInt8(ascii: "0") ? 0 : nil
         case .int:
@@ -94,18 +102,34 @@ public struct QuickCells: Sendable {
             else { return nil }
             return Int64(day.serial)
         case .enumeration:
-            return bytes.withUnsafeBufferPointer { table in
-                for s in field.spellings {
-                    let spelling = spellings[Int(s)]
-                    if spelling.count < n { continue }
-                    if spelling.count > n { return nil }
-                    var i = 0, at = Int(spelling.start)
-                    while i < n, table[at + i] == cell[i] { i += 1 }
-                    if i == n { return Int64(spelling.ordinal) }
-                }
-                return nil
+            return ordinal(cell, field)
+        case .enumList:
+            // 无 (or `-`) for none, or one choice: a cell with a separator goes the long way.
+            if n == 3, cell[0] == 0xE6, cell[1] == 0x97, cell[2] == 0xA0 { return 0 }
+            if n == 1, cell[0] == UInt8(ascii: "-") { return 0 }
+            for i in 0..<n {
+                let b = cell[i]
+                if b == UInt8(ascii: ";") || b == UInt8(ascii: ",") || b == UInt8(ascii: "|") || b == 0xEF { return nil }
+                if b == 0xE3, i + 2 < n, cell[i + 1] == 0x80, cell[i + 2] == 0x81 { return nil }  // 、
             }
+            return ordinal(cell, field).map { 1 << $0 }
         case .none:
+            return nil
+        }
+    }
+
+    /// The ordinal of the choice spelled exactly as `cell`.
+    private func ordinal(_ cell: UnsafeBufferPointer<UInt8>, _ field: Field) -> Int64? {
+        let n = cell.count
+        return bytes.withUnsafeBufferPointer { table in
+            for s in field.spellings {
+                let spelling = spellings[Int(s)]
+                if spelling.count < n { continue }
+                if spelling.count > n { return nil }
+                var i = 0, at = Int(spelling.start)
+                while i < n, table[at + i] == cell[i] { i += 1 }
+                if i == n { return Int64(spelling.ordinal) }
+            }
             return nil
         }
     }
