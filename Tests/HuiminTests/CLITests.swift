@@ -165,6 +165,28 @@ struct ScreenCLITests {
         }
     }
 
+    @Test("an output that is not a regular file (a pipe, /dev/null) is written to, not replaced")
+    func pipeOutput() throws {
+        try Repo.withTemporaryDirectory("huimin-fifo") { dir in
+            let roster = dir.appendingPathComponent("roster.csv").path
+            try (ScreeningTests.header + ScreeningTests.row("H1", "P1")).write(toFile: roster, atomically: true, encoding: .utf8)
+            let fifo = dir.appendingPathComponent("out.fifo").path
+            #expect(mkfifo(fifo, 0o600) == 0)
+            // The reading end, opened first and without waiting, as `--out >(…)` would have it.
+            let reading = open(fifo, O_RDONLY | O_NONBLOCK)
+            #expect(reading >= 0)
+            defer { close(reading) }
+            let r = try CLITests.run(["screen", roster, "--on", "2023-12-01", "--policy", "dibao", "--out", fifo, "--rejects", dir.appendingPathComponent("rejects.csv").path])
+            var bytes = [UInt8](repeating: 0, count: 1 << 16)
+            let n = read(reading, &bytes, bytes.count)
+            let received = n > 0 ? String(decoding: bytes[..<n], as: UTF8.self) : ""
+            #expect(r.status == 0, "\(r.stderr)")
+            var info = stat()
+            #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the pipe was replaced by a file")
+            #expect(received.hasPrefix("household_id,subject,policy,status,amount,unmet,missing\nH1,H1,dibao,"), "\(received)")
+        }
+    }
+
     @Test("screen writes results, rejects beside them and a JSON summary; exit 0")
     func files() throws {
         try Repo.withTemporaryDirectory("huimin-scr") { dir in

@@ -103,7 +103,12 @@ public struct ScreeningJob {
         pending.reserveCapacity(batchSize)
         func take(_ parts: [ParallelScreening.Part]) {
             for part in parts {
-                buffer += part.bytes
+                if part.bytes.count >= 1 << 16, writeError == nil {
+                    // A big part goes out as it is, after what is waiting: no copy into the buffer.
+                    if !out.write(&buffer) || !out.write(contentsOf: part.bytes) { writeError = "cannot write \(output ?? "stdout")" }
+                } else {
+                    buffer += part.bytes
+                }
                 if !part.rejects.isEmpty {
                     rejectHeader()
                     for r in part.rejects { CSVWriter.appendRow([String(r.row), r.household, r.field, r.reason], to: &rejectBuffer) }
