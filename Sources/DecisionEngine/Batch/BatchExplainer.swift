@@ -31,15 +31,42 @@ public final class BatchExplainer: @unchecked Sendable {
     }
 
     /// How a value reads (`ValueFormatter.text`), decided once from its lane and static type.
-    enum Format: UInt8 { case yuanInt, int, yuan, plain, other }
+    enum Format: UInt8 { case yuanInt, int, yuan, plain, date, other }
 
     /// What would change an unmet condition (`DecisionBuilder.change`).
     enum Change {
         case text(Range<Int32>)
         /// An age not yet reached: the kernels of the age and of the date it is reached on.
         case age(years: Int, date: Int, plus: Int)
-        /// A comparison: where its boundary is and where the value is.
-        case boundary(label: String, op: ComparisonOp, lhs: Int, lhsType: ExprType, rhs: Int, rhsType: ExprType)
+        /// A comparison: the sentence (holes 1, the boundary, and 2, the value) and its sides.
+        case boundary(Phrase, lhs: Int, lhsType: ExprType, rhs: Int, rhsType: ExprType)
+    }
+
+    /// A sentence of `DecisionBuilder` taken apart once at its holes (made with the bytes 1, 2,
+    /// … in place of values), so that the wording stays in one place and filling it costs no
+    /// string.
+    struct Phrase {
+        var texts: [[UInt8]] = [[]]
+        var holes: [Int] = []
+
+        init(_ sentence: String) {
+            for b in sentence.utf8 {
+                if b >= 1, b <= 9 {
+                    holes.append(Int(b))
+                    texts.append([])
+                } else {
+                    texts[texts.count - 1].append(b)
+                }
+            }
+        }
+
+        func append(to out: inout [UInt8], _ fill: (Int, inout [UInt8]) -> Void) {
+            for (i, hole) in holes.enumerated() {
+                out.append(contentsOf: texts[i])
+                fill(hole, &out)
+            }
+            out.append(contentsOf: texts[holes.count])
+        }
     }
 
     /// A condition's texts, as ranges of `pieces` (empty: none).
@@ -52,7 +79,7 @@ public final class BatchExplainer: @unchecked Sendable {
         var isOverlap: Bool
     }
 
-    struct PolicyText {
+    final class PolicyText {
         let title: [UInt8]
         let person: Bool
         let hasAmount: Bool
@@ -64,8 +91,25 @@ public final class BatchExplainer: @unchecked Sendable {
         let basis: [UInt8]
         /// Why it is unmet when not in effect on the date.
         let notInEffect: [UInt8]
-        /// By the index of a policy it gives way to: the rules' wording of that, if any.
+        /// By the index of a policy it gives way to: the rules' wording of that, else huimin's.
         let gaveWay: [Int: Range<Int32>]
+        let gaveWayPhrase: [Int: Phrase]
+
+        init(
+            title: [UInt8], person: Bool, hasAmount: Bool, conditions: [ConditionText], changes: [Change?], calculation: Range<Int32>?,
+            basis: [UInt8], notInEffect: [UInt8], gaveWay: [Int: Range<Int32>], gaveWayPhrase: [Int: Phrase]
+        ) {
+            self.title = title
+            self.person = person
+            self.hasAmount = hasAmount
+            self.conditions = conditions
+            self.changes = changes
+            self.calculation = calculation
+            self.basis = basis
+            self.notInEffect = notInEffect
+            self.gaveWay = gaveWay
+            self.gaveWayPhrase = gaveWayPhrase
+        }
     }
 
     public let plan: BatchPlan
@@ -76,6 +120,8 @@ public final class BatchExplainer: @unchecked Sendable {
     var bytes: [UInt8] = []
     var types: [ExprType] = []
     let unknown: [UInt8]
+    /// "将于{date}年满{years}周岁".
+    let reaching = Phrase(DecisionBuilder.reaching("\u{1}", on: "\u{2}"))
 
     /// Nil when the text of a policy of `policies` needs what lanes cannot hold.
     public init?(plan: BatchPlan, policies: [Int]) {
@@ -108,7 +154,8 @@ public final class BatchExplainer: @unchecked Sendable {
                 } else {
                     guard let l = node(lhs, person: person), let r = node(rhs, person: person) else { return nil }
                     let label = DecisionBuilder.referenceLabel(lhs, rules: plan.rules) ?? "该项"
-                    change = .boundary(label: label, op: op, lhs: l, lhsType: lhs.type, rhs: r, rhsType: rhs.type)
+                    let phrase = Phrase(DecisionBuilder.boundary(label, op, "\u{1}", "\u{2}"))
+                    change = .boundary(phrase, lhs: l, lhsType: lhs.type, rhs: r, rhsType: rhs.type)
                 }
             }
             var texts: [Range<Int32>?] = []
@@ -125,8 +172,9 @@ public final class BatchExplainer: @unchecked Sendable {
             guard let pieces = pieces(t, person: person) else { return nil }
             calculation = pieces
         }
-        var gaveWay: [Int: Range<Int32>] = [:]
+        var gaveWay: [Int: Range<Int32>] = [:], gaveWayPhrase: [Int: Phrase] = [:]
         for (other, text) in p.higherOf {
+            gaveWayPhrase[other] = Phrase(DecisionBuilder.gaveWay(to: plan.rules.policies[other].title, theirs: "\u{1}"))
             guard let text else { continue }
             guard let pieces = pieces(text, person: person) else { return nil }
             gaveWay[other] = pieces
@@ -134,7 +182,7 @@ public final class BatchExplainer: @unchecked Sendable {
         return PolicyText(
             title: Array(p.title.utf8), person: person, hasAmount: p.amount != nil, conditions: conditions, changes: changes,
             calculation: calculation, basis: p.basis.isEmpty ? [] : Array("  依据：\(p.basis.joined(separator: "；"))\n".utf8),
-            notInEffect: Array(DecisionBuilder.notInEffect(p, on: plan.today).utf8), gaveWay: gaveWay)
+            notInEffect: Array(DecisionBuilder.notInEffect(p, on: plan.today).utf8), gaveWay: gaveWay, gaveWayPhrase: gaveWayPhrase)
     }
 
     /// A template's pieces, as a range of `pieces`; nil when a value is text that lanes cannot give.
@@ -170,6 +218,7 @@ public final class BatchExplainer: @unchecked Sendable {
         switch kind {
         case .int: type == .money ? .yuanInt : .int
         case .fixed: type == .money ? .yuan : .plain
+        case .date: .date
         default: .other
         }
     }
@@ -186,7 +235,7 @@ public final class BatchExplainer: @unchecked Sendable {
     /// What the texts of one batch read: every value's lanes, each condition's outcome, which
     /// conditions decide. Worked out before rows are written, so that a value whose arithmetic
     /// overflows sends its household to the row path like any other.
-    public struct Values {
+    public final class Values {
         /// Node `n`'s lane `i` at `at[n] + i`; `person[n]`: one lane a person, else a household.
         var v: [Int64] = []
         var k: [Bool] = []
@@ -202,13 +251,17 @@ public final class BatchExplainer: @unchecked Sendable {
         /// By policy given way to: its amounts before 择高.
         var theirs: [Int: [Int64]] = [:]
         var regionNames: [[UInt8]]
+
+        init(policies: Int, regionNames: [[UInt8]]) {
+            outcomeAt = Array(repeating: 0, count: policies)
+            subjects = Array(repeating: 0, count: policies)
+            decisiveAt = Array(repeating: 0, count: policies)
+            self.regionNames = regionNames
+        }
     }
 
     public func values(_ run: BatchRun) -> Values {
-        let count = plan.rules.policies.count
-        var v = Values(
-            outcomeAt: Array(repeating: 0, count: count), subjects: Array(repeating: 0, count: count),
-            decisiveAt: Array(repeating: 0, count: count), regionNames: run.batch.contexts.map { Array($0.regionName.utf8) })
+        let v = Values(policies: plan.rules.policies.count, regionNames: run.batch.contexts.map { Array($0.regionName.utf8) })
         for (i, t) in texts.enumerated() where t != nil && plan.inEffect(i) {
             let o = run.outcomes(i)
             v.subjects[i] = o.status.count
@@ -305,8 +358,8 @@ public final class BatchExplainer: @unchecked Sendable {
                 if let custom = t.gaveWay[other] {
                     filler.render(custom, &out)
                 } else {
-                    let theirs = values.theirs[other]?[s] ?? 0
-                    out.append(contentsOf: DecisionBuilder.gaveWay(to: plan.rules.policies[other], theirs: Fixed(raw: theirs)).utf8)
+                    let theirs = Fixed(raw: values.theirs[other]?[s] ?? 0)
+                    t.gaveWayPhrase[other]!.append(to: &out) { _, out in theirs.appendYuan(to: &out) }
                 }
                 out.append(10)
             }
@@ -353,6 +406,7 @@ public final class BatchExplainer: @unchecked Sendable {
                             case .int: Self.appendInt(v, &out)
                             case .yuan: Fixed(raw: v).appendYuan(to: &out)
                             case .plain: Fixed(raw: v).appendPlain(to: &out)
+                            case .date: Day(serial: Int32(truncatingIfNeeded: v)).appendChinese(to: &out)
                             case .other: explainer.appendValue(v, explainer.nodes[n].kind, explainer.types[Int(piece.type)], &out)
                             }
                         case .regionName: out.append(contentsOf: region)
@@ -381,14 +435,18 @@ public final class BatchExplainer: @unchecked Sendable {
                 guard let y = lane(years), let d = lane(date) else { return false }
                 let day = Day(serial: Int32(truncatingIfNeeded: d))
                 guard day > explainer.plan.today else { return false }
-                out.append(contentsOf: DecisionBuilder.reaching(Int(y) + plus, on: day).utf8)
-            case .boundary(let label, let op, let lhs, let lhsType, let rhs, let rhsType):
+                explainer.reaching.append(to: &out) { hole, out in
+                    if hole == 1 { Self.appendInt(y + Int64(plus), &out) } else { day.appendChinese(to: &out) }
+                }
+            case .boundary(let phrase, let lhs, let lhsType, let rhs, let rhsType):
                 guard let l = lane(lhs), let r = lane(rhs) else { return false }
-                var threshold: [UInt8] = [], current: [UInt8] = []
-                explainer.appendValue(r, explainer.nodes[rhs].kind, rhsType, &threshold)
-                explainer.appendValue(l, explainer.nodes[lhs].kind, lhsType, &current)
-                let text = DecisionBuilder.boundary(label, op, String(decoding: threshold, as: UTF8.self), String(decoding: current, as: UTF8.self))
-                out.append(contentsOf: text.utf8)
+                phrase.append(to: &out) { hole, out in
+                    if hole == 1 {
+                        explainer.appendValue(r, explainer.nodes[rhs].kind, rhsType, &out)
+                    } else {
+                        explainer.appendValue(l, explainer.nodes[lhs].kind, lhsType, &out)
+                    }
+                }
             }
             out.append(contentsOf: "。".utf8)
             return true
@@ -414,7 +472,9 @@ public final class BatchExplainer: @unchecked Sendable {
         case .int: Filler.appendInt(v, &out)
         case .yuan: Fixed(raw: v).appendYuan(to: &out)
         case .plain: Fixed(raw: v).appendPlain(to: &out)
-        case .other: out.append(contentsOf: ValueFormatter.text(Lanes.value(v, kind), type).utf8)
+        case .date: Day(serial: Int32(truncatingIfNeeded: v)).appendChinese(to: &out)
+        case .other:
+            out.append(contentsOf: ValueFormatter.text(Lanes.value(v, kind), type).utf8)
         }
     }
 }

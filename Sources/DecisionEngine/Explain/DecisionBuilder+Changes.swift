@@ -19,7 +19,7 @@ extension DecisionBuilder {
         if case .age = lhs.op, op == .greaterOrEqual || op == .greater, case .int(let n) = ev.eval(rhs, member: member) {
             let years = Int(n) + (op == .greater ? 1 : 0)
             guard case .date(let day) = evaluation.dateOfAge(years, member: member), day > evaluation.today else { return nil }
-            return Decision.Change(condition: c.id, kind: "date", text: Self.reaching(years, on: day), date: day, threshold: String(years), current: nil)
+            return Decision.Change(condition: c.id, kind: "date", text: Self.reaching(String(years), on: day.chinese), date: day, threshold: String(years), current: nil)
         }
         let left = ev.eval(lhs, member: member), right = ev.eval(rhs, member: member)
         guard lhs.type.isNumeric, !left.isUnknown, !right.isUnknown else { return nil }
@@ -32,7 +32,7 @@ extension DecisionBuilder {
     }
 
     /// The change of an age not yet reached.
-    static func reaching(_ years: Int, on day: Day) -> String { "将于\(day.chinese)年满\(years)周岁" }
+    static func reaching(_ years: String, on day: String) -> String { "将于\(day)年满\(years)周岁" }
 
     /// The change of a comparison not met: where the boundary is, and where the value is now.
     static func boundary(_ label: String, _ op: ComparisonOp, _ threshold: String, _ current: String) -> String {

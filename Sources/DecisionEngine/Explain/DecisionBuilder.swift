@@ -45,7 +45,7 @@ public struct DecisionBuilder {
             let q = rules.policies[other]
             let theirs = evaluation.baseOutcome(q, member: member)
             let custom = p.higherOf.first { $0.policy == other }?.text.map { render($0, member: member) }
-            let text = custom ?? Self.gaveWay(to: q, theirs: theirs.amount ?? .zero)
+            let text = custom ?? Self.gaveWay(to: q.title, theirs: (theirs.amount ?? .zero).yuanString)
             reasons.append(Decision.Reason(id: "overlap.higher.\(q.id)", outcome: "unmet", text: text, values: [], basis: [], source: p.sourcePath, decisive: true, depth: 0))
         }
         let missing = outcome.status == .undetermined ? missingInputs(outcome.causes) : []
@@ -64,8 +64,8 @@ public struct DecisionBuilder {
     }
 
     /// Why an eligible policy gave way to `q` (择高), unless the rules word it.
-    static func gaveWay(to q: CompiledPolicy, theirs: Fixed) -> String {
-        "同时符合\(q.title)（每月\(theirs.yuanString)），两者择高享受\(q.title)。"
+    static func gaveWay(to title: String, theirs: String) -> String {
+        "同时符合\(title)（每月\(theirs)），两者择高享受\(title)。"
     }
 
     /// Which conditions decide the status, in walk order: for an unmet `all`, its unmet children;

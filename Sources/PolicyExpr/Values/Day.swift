@@ -55,8 +55,26 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Chinese form, `2023年12月1日`.
     public var chinese: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        appendChinese(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `chinese`'s bytes: 2023年12月1日.
+    public func appendChinese(to out: inout [UInt8]) {
         let (y, m, d) = civil
-        return "\(y)年\(m)月\(d)日"
+        func number(_ n: Int) {
+            if n < 0 { out.append(UInt8(ascii: "-")) }
+            if n.magnitude >= 10 { number(Int(n.magnitude / 10)) }
+            out.append(UInt8(ascii: "0") + UInt8(n.magnitude % 10))
+        }
+        number(y)
+        out.append(contentsOf: [0xE5, 0xB9, 0xB4])  // 年
+        number(m)
+        out.append(contentsOf: [0xE6, 0x9C, 0x88])  // 月
+        number(d)
+        out.append(contentsOf: [0xE6, 0x97, 0xA5])  // 日
     }
 
     public func adding(days: Int) -> Day { Day(serial: serial + Int32(days)) }

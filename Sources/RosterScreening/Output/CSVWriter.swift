@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Writes CSV fields, quoting only where needed (commas, quotes, line breaks).
 public enum CSVWriter {
     public static func append(_ field: String, to out: inout [UInt8]) {
@@ -24,12 +30,10 @@ public enum CSVWriter {
 
     /// A field in contiguous bytes: scanned once, copied in pieces between quotes.
     static func append(buffer field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        var needsQuotes = false, quotes = false
-        for b in field where b == 44 || b == 34 || b == 10 || b == 13 {
-            needsQuotes = true
-            if b == 34 { quotes = true; break }
-        }
-        guard needsQuotes else { return out.append(contentsOf: field) }
+        guard let base = field.baseAddress, !field.isEmpty else { return }
+        func has(_ b: UInt8) -> Bool { memchr(base, Int32(b), field.count) != nil }
+        let quotes = has(34)
+        guard quotes || has(10) || has(44) || has(13) else { return out.append(contentsOf: field) }
         out.append(34)
         if quotes {
             var from = 0

@@ -127,18 +127,24 @@ extension BatchScreening {
         var bits = outcomes.unmet[at]
         let yielded = outcomes.yielded[at]
         if bits == 0, yielded < 0 { return }
-        var codes: [UInt8] = []
+        let start = out.count
         while bits != 0 {
             let c = bits.trailingZeroBitCount
-            if !codes.isEmpty { codes.append(59) }
-            codes += plan.leafID(i, c)!
+            if out.count > start { out.append(59) }
+            out.append(contentsOf: plan.leafID(i, c)!)
             bits &= bits - 1
         }
         if yielded >= 0 {
-            if !codes.isEmpty { codes.append(59) }
-            codes += "overlap.higher.\(plan.rules.policies[Int(yielded)].id)".utf8
+            if out.count > start { out.append(59) }
+            out.append(contentsOf: "overlap.higher.".utf8)
+            out.append(contentsOf: plan.rules.policies[Int(yielded)].id.utf8)
         }
-        CSVWriter.append(bytes: codes, to: &out)
+        if !plainCodes {
+            // An id with a comma or a quote: the codes as one CSV field.
+            let codes = Array(out[start...])
+            out.removeSubrange(start...)
+            CSVWriter.append(bytes: codes, to: &out)
+        }
     }
 
     /// A policy column of a declared layout (`HouseholdScreener.cell`).

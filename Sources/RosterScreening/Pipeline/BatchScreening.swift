@@ -46,6 +46,8 @@ struct BatchScreening: Sendable {
     /// What a person's label reads (户主张某某): the relation field and its choices, the name field.
     let relationLabels: (field: Int, type: EnumType)?
     let nameField: Int?
+    /// Whether no condition or policy id needs quoting in CSV, so reason codes are written as they are.
+    let plainCodes: Bool
 
     /// Nil when the output needs what only the row path gives (JSON lines) or the rules or
     /// columns have what lanes cannot hold.
@@ -112,6 +114,8 @@ struct BatchScreening: Sendable {
         }
         let name = schema.field(schema.conventions.name, .person)?.index
         nameField = name.flatMap { LaneKind(schema.person[$0].kind) == nil ? $0 : nil }
+        let ids = rules.policies.flatMap { p in [p.id] + p.conditions.map(\.0.id) }
+        plainCodes = !ids.contains { $0.utf8.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 } }
         let idField = schema.person.first { $0.kind == .idNumber }
         derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
         for f in schema.household where LaneKind(f.kind) == nil {
@@ -132,6 +136,9 @@ struct BatchScreening: Sendable {
     final class Contexts: @unchecked Sendable {
         var index: [String: Int32] = [:]
         var list: [BatchContext] = []
+        /// Output bytes per input row in this worker's last batch: the next part's bytes are
+        /// reserved from it, not grown by doubling (copies, and fresh pages to fault in).
+        var bytesPerRow = 0
     }
 
     // MARK: Grouping (sequential)
@@ -190,6 +197,10 @@ struct BatchScreening: Sendable {
 
     /// Screens `groups` of `rows` into `part`: the output and summary of each household, in order.
     func screen(_ rows: CSVRows, _ groups: ArraySlice<Group>, contexts: Contexts, into part: inout ParallelScreening.Part) {
+        let rowCount = groups.reduce(0) { $0 + Int($1.count) }
+        part.bytes.reserveCapacity(part.bytes.count + rowCount * contexts.bytesPerRow * 9 / 8)
+        let start = part.bytes.count
+        defer { if rowCount > 0 { contexts.bytesPerRow = (part.bytes.count - start) / rowCount + 1 } }
         var batch = Batch(schema: schema)
         var text = TextCells(schema: schema, householdText: householdText, personText: personText)
         // For each group: its household in the batch, or -1 for the row path.
