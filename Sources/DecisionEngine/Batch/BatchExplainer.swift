@@ -38,8 +38,9 @@ public final class BatchExplainer: @unchecked Sendable {
         case text(Range<Int32>)
         /// An age not yet reached: the kernels of the age and of the date it is reached on.
         case age(years: Int, date: Int, plus: Int)
-        /// A comparison: the sentence (holes 1, the boundary, and 2, the value) and its sides.
-        case boundary(Phrase, lhs: Int, lhsType: ExprType, rhs: Int, rhsType: ExprType)
+        /// A comparison: the sentence (in `phrases`; holes 1, the boundary, and 2, the value) and
+        /// its sides' kernels and types (in `types`).
+        case boundary(phrase: Int, lhs: Int, lhsType: Int, rhs: Int, rhsType: Int)
     }
 
     /// A sentence of `DecisionBuilder` taken apart once at its holes (made with the bytes 1, 2,
@@ -93,11 +94,11 @@ public final class BatchExplainer: @unchecked Sendable {
         let notInEffect: [UInt8]
         /// By the index of a policy it gives way to: the rules' wording of that, else huimin's.
         let gaveWay: [Int: Range<Int32>]
-        let gaveWayPhrase: [Int: Phrase]
+        let gaveWayPhrase: [Int: Int]
 
         init(
             title: [UInt8], person: Bool, hasAmount: Bool, conditions: [ConditionText], changes: [Change?], calculation: Range<Int32>?,
-            basis: [UInt8], notInEffect: [UInt8], gaveWay: [Int: Range<Int32>], gaveWayPhrase: [Int: Phrase]
+            basis: [UInt8], notInEffect: [UInt8], gaveWay: [Int: Range<Int32>], gaveWayPhrase: [Int: Int]
         ) {
             self.title = title
             self.person = person
@@ -119,9 +120,12 @@ public final class BatchExplainer: @unchecked Sendable {
     var pieces: [Piece] = []
     var bytes: [UInt8] = []
     var types: [ExprType] = []
+    /// Each node's lane kind, read without copying the node.
+    var kinds: [LaneKind] = []
+    var phrases: [Phrase] = [Phrase(DecisionBuilder.reaching("\u{1}", on: "\u{2}"))]
+    /// "将于{date}年满{years}周岁", in `phrases`.
+    let reaching = 0
     let unknown: [UInt8]
-    /// "将于{date}年满{years}周岁".
-    let reaching = Phrase(DecisionBuilder.reaching("\u{1}", on: "\u{2}"))
 
     /// Nil when the text of a policy of `policies` needs what lanes cannot hold.
     public init?(plan: BatchPlan, policies: [Int]) {
@@ -154,8 +158,9 @@ public final class BatchExplainer: @unchecked Sendable {
                 } else {
                     guard let l = node(lhs, person: person), let r = node(rhs, person: person) else { return nil }
                     let label = DecisionBuilder.referenceLabel(lhs, rules: plan.rules) ?? "该项"
-                    let phrase = Phrase(DecisionBuilder.boundary(label, op, "\u{1}", "\u{2}"))
-                    change = .boundary(phrase, lhs: l, lhsType: lhs.type, rhs: r, rhsType: rhs.type)
+                    phrases.append(Phrase(DecisionBuilder.boundary(label, op, "\u{1}", "\u{2}")))
+                    types += [lhs.type, rhs.type]
+                    change = .boundary(phrase: phrases.count - 1, lhs: l, lhsType: types.count - 2, rhs: r, rhsType: types.count - 1)
                 }
             }
             var texts: [Range<Int32>?] = []
@@ -172,9 +177,10 @@ public final class BatchExplainer: @unchecked Sendable {
             guard let pieces = pieces(t, person: person) else { return nil }
             calculation = pieces
         }
-        var gaveWay: [Int: Range<Int32>] = [:], gaveWayPhrase: [Int: Phrase] = [:]
+        var gaveWay: [Int: Range<Int32>] = [:], gaveWayPhrase: [Int: Int] = [:]
         for (other, text) in p.higherOf {
-            gaveWayPhrase[other] = Phrase(DecisionBuilder.gaveWay(to: plan.rules.policies[other].title, theirs: "\u{1}"))
+            phrases.append(Phrase(DecisionBuilder.gaveWay(to: plan.rules.policies[other].title, theirs: "\u{1}")))
+            gaveWayPhrase[other] = phrases.count - 1
             guard let text else { continue }
             guard let pieces = pieces(text, person: person) else { return nil }
             gaveWay[other] = pieces
@@ -227,6 +233,7 @@ public final class BatchExplainer: @unchecked Sendable {
     func node(_ e: TExpr, person: Bool) -> Int? {
         guard let n = plan.compile(e, person: person), n.kind != .members else { return nil }
         nodes.append(n)
+        kinds.append(n.kind)
         return nodes.count - 1
     }
 
@@ -237,49 +244,48 @@ public final class BatchExplainer: @unchecked Sendable {
     /// overflows sends its household to the row path like any other.
     public final class Values {
         /// Node `n`'s lane `i` at `at[n] + i`; `person[n]`: one lane a person, else a household.
-        var v: [Int64] = []
-        var k: [Bool] = []
-        var at: [Int] = []
-        var person: [Bool] = []
+        let v: [Int64]
+        let k: [Bool]
+        let at: [Int]
+        let person: [Bool]
         /// By policy: condition `c` of subject `s` at `outcomeAt[i] + c * subjects[i] + s`.
-        var outcomes: [UInt8] = []
-        var outcomeAt: [Int]
-        var subjects: [Int]
+        let outcomes: [UInt8]
+        let outcomeAt: [Int]
+        let subjects: [Int]
         /// By policy: subject `s`'s decisive conditions at `decisiveAt[i] + s`.
-        var decisive: [UInt64] = []
-        var decisiveAt: [Int]
+        let decisive: [UInt64]
+        let decisiveAt: [Int]
         /// By policy given way to: its amounts before 择高.
-        var theirs: [Int: [Int64]] = [:]
-        var regionNames: [[UInt8]]
+        let theirs: [Int: [Int64]]
+        let regionNames: [[UInt8]]
 
-        init(policies: Int, regionNames: [[UInt8]]) {
-            outcomeAt = Array(repeating: 0, count: policies)
-            subjects = Array(repeating: 0, count: policies)
-            decisiveAt = Array(repeating: 0, count: policies)
-            self.regionNames = regionNames
+        init(_ explainer: BatchExplainer, _ run: BatchRun) {
+            let plan = explainer.plan, count = plan.rules.policies.count
+            var outcomes: [UInt8] = [], decisive: [UInt64] = [], theirs: [Int: [Int64]] = [:]
+            var outcomeAt = Array(repeating: 0, count: count), subjects = Array(repeating: 0, count: count), decisiveAt = Array(repeating: 0, count: count)
+            for (i, t) in explainer.texts.enumerated() where t != nil && plan.inEffect(i) {
+                let o = run.outcomes(i)
+                subjects[i] = o.status.count
+                outcomeAt[i] = outcomes.count
+                outcomes += run.conditionOutcomes[i] ?? []
+                decisiveAt[i] = decisive.count
+                decisive += run.decisive[i] ?? []
+                for (other, _) in plan.rules.policies[i].higherOf where theirs[other] == nil { theirs[other] = run.baseOutcomes(other).amount }
+            }
+            var v: [Int64] = [], k: [Bool] = [], at: [Int] = []
+            for n in explainer.nodes {
+                let lanes = n.run(run)
+                at.append(v.count)
+                v += lanes.v
+                k += lanes.k
+            }
+            (self.v, self.k, self.at, person) = (v, k, at, explainer.nodes.map(\.person))
+            (self.outcomes, self.outcomeAt, self.subjects, self.decisive, self.decisiveAt, self.theirs) = (outcomes, outcomeAt, subjects, decisive, decisiveAt, theirs)
+            regionNames = run.batch.contexts.map { Array($0.regionName.utf8) }
         }
     }
 
-    public func values(_ run: BatchRun) -> Values {
-        let v = Values(policies: plan.rules.policies.count, regionNames: run.batch.contexts.map { Array($0.regionName.utf8) })
-        for (i, t) in texts.enumerated() where t != nil && plan.inEffect(i) {
-            let o = run.outcomes(i)
-            v.subjects[i] = o.status.count
-            v.outcomeAt[i] = v.outcomes.count
-            v.outcomes += run.conditionOutcomes[i] ?? []
-            v.decisiveAt[i] = v.decisive.count
-            v.decisive += run.decisive[i] ?? []
-            for (other, _) in plan.rules.policies[i].higherOf where v.theirs[other] == nil { v.theirs[other] = run.baseOutcomes(other).amount }
-        }
-        for n in nodes {
-            let lanes = n.run(run)
-            v.at.append(v.v.count)
-            v.person.append(n.person)
-            v.v += lanes.v
-            v.k += lanes.k
-        }
-        return v
-    }
+    public func values(_ run: BatchRun) -> Values { Values(self, run) }
 
     // MARK: Writing
 
@@ -359,7 +365,7 @@ public final class BatchExplainer: @unchecked Sendable {
                     filler.render(custom, &out)
                 } else {
                     let theirs = Fixed(raw: values.theirs[other]?[s] ?? 0)
-                    t.gaveWayPhrase[other]!.append(to: &out) { _, out in theirs.appendYuan(to: &out) }
+                    phrases[t.gaveWayPhrase[other]!].append(to: &out) { _, out in theirs.appendYuan(to: &out) }
                 }
                 out.append(10)
             }
@@ -407,7 +413,7 @@ public final class BatchExplainer: @unchecked Sendable {
                             case .yuan: Fixed(raw: v).appendYuan(to: &out)
                             case .plain: Fixed(raw: v).appendPlain(to: &out)
                             case .date: Day(serial: Int32(truncatingIfNeeded: v)).appendChinese(to: &out)
-                            case .other: explainer.appendValue(v, explainer.nodes[n].kind, explainer.types[Int(piece.type)], &out)
+                            case .other: explainer.appendValue(v, explainer.kinds[n], explainer.types[Int(piece.type)], &out)
                             }
                         case .regionName: out.append(contentsOf: region)
                         case .personName: out.append(contentsOf: label)
@@ -435,16 +441,16 @@ public final class BatchExplainer: @unchecked Sendable {
                 guard let y = lane(years), let d = lane(date) else { return false }
                 let day = Day(serial: Int32(truncatingIfNeeded: d))
                 guard day > explainer.plan.today else { return false }
-                explainer.reaching.append(to: &out) { hole, out in
+                explainer.phrases[explainer.reaching].append(to: &out) { hole, out in
                     if hole == 1 { Self.appendInt(y + Int64(plus), &out) } else { day.appendChinese(to: &out) }
                 }
             case .boundary(let phrase, let lhs, let lhsType, let rhs, let rhsType):
                 guard let l = lane(lhs), let r = lane(rhs) else { return false }
-                phrase.append(to: &out) { hole, out in
+                explainer.phrases[phrase].append(to: &out) { hole, out in
                     if hole == 1 {
-                        explainer.appendValue(r, explainer.nodes[rhs].kind, rhsType, &out)
+                        explainer.appendValue(r, explainer.kinds[rhs], explainer.types[rhsType], &out)
                     } else {
-                        explainer.appendValue(l, explainer.nodes[lhs].kind, lhsType, &out)
+                        explainer.appendValue(l, explainer.kinds[lhs], explainer.types[lhsType], &out)
                     }
                 }
             }

@@ -128,16 +128,17 @@ extension BatchScreening {
         let yielded = outcomes.yielded[at]
         if bits == 0, yielded < 0 { return }
         let start = out.count
-        while bits != 0 {
-            let c = bits.trailingZeroBitCount
-            if out.count > start { out.append(59) }
-            out.append(contentsOf: plan.leafID(i, c)!)
-            bits &= bits - 1
-        }
-        if yielded >= 0 {
-            if out.count > start { out.append(59) }
-            out.append(contentsOf: "overlap.higher.".utf8)
-            out.append(contentsOf: plan.rules.policies[Int(yielded)].id.utf8)
+        codeBytes.withUnsafeBufferPointer { bytes in
+            while bits != 0 {
+                let c = bits.trailingZeroBitCount
+                if out.count > start { out.append(59) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[codeRanges[codeAt[i] + c]]))
+                bits &= bits - 1
+            }
+            if yielded >= 0 {
+                if out.count > start { out.append(59) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[yieldCodes[Int(yielded)]]))
+            }
         }
         if !plainCodes {
             // An id with a comma or a quote: the codes as one CSV field.

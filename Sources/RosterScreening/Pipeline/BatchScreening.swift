@@ -48,6 +48,12 @@ struct BatchScreening: Sendable {
     let nameField: Int?
     /// Whether no condition or policy id needs quoting in CSV, so reason codes are written as they are.
     let plainCodes: Bool
+    /// Reason codes as ranges of one byte buffer: condition `c` of policy `i` at `codeAt[i] + c`
+    /// (leaves only), and by policy, `overlap.higher.<id>` for giving way to it.
+    let codeBytes: [UInt8]
+    let codeAt: [Int]
+    let codeRanges: [Range<Int>]
+    let yieldCodes: [Range<Int>]
 
     /// Nil when the output needs what only the row path gives (JSON lines) or the rules or
     /// columns have what lanes cannot hold.
@@ -116,6 +122,17 @@ struct BatchScreening: Sendable {
         nameField = name.flatMap { LaneKind(schema.person[$0].kind) == nil ? $0 : nil }
         let ids = rules.policies.flatMap { p in [p.id] + p.conditions.map(\.0.id) }
         plainCodes = !ids.contains { $0.utf8.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 } }
+        var codeBytes: [UInt8] = [], codeAt: [Int] = [], codeRanges: [Range<Int>] = []
+        func code(_ s: String) -> Range<Int> {
+            codeBytes += s.utf8
+            return (codeBytes.count - s.utf8.count)..<codeBytes.count
+        }
+        for (i, p) in rules.policies.enumerated() {
+            codeAt.append(codeRanges.count)
+            for c in p.conditions.indices { codeRanges.append(plan.leafID(i, c).map { code(String(decoding: $0, as: UTF8.self)) } ?? 0..<0) }
+        }
+        yieldCodes = rules.policies.map { code("overlap.higher.\($0.id)") }
+        (self.codeBytes, self.codeAt, self.codeRanges) = (codeBytes, codeAt, codeRanges)
         let idField = schema.person.first { $0.kind == .idNumber }
         derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
         for f in schema.household where LaneKind(f.kind) == nil {
