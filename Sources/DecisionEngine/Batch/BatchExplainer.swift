@@ -299,7 +299,7 @@ public final class BatchExplainer: @unchecked Sendable {
     ) {
         guard let t = texts[i] else { return }
         let start = out.count
-        var filler = Filler(explainer: self, values: values, s: s, h: h, label: label, region: values.regionNames[context])
+        let filler = Filler(explainer: self, values: values, s: s, h: h, label: label, region: values.regionNames[context])
         out.append(contentsOf: status == BatchOutcomes.eligible ? "✔ ".utf8 : "✘ ".utf8)
         out.append(contentsOf: t.title)
         if t.person {
