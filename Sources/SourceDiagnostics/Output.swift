@@ -13,14 +13,17 @@ public enum Output {
     @discardableResult
     public static func write(_ fd: Int32, _ s: String) -> Bool {
         var s = s
-        return s.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
+        return s.withUTF8 { write(fd, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes all of `bytes` to a file descriptor, however many calls it takes; false if one fails.
+    public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n <= 0 { return false }
+            offset += n
         }
+        return true
     }
 }

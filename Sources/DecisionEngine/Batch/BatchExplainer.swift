@@ -401,19 +401,11 @@ public final class BatchExplainer: @unchecked Sendable {
                         switch piece.kind {
                         case .text: out.append(contentsOf: bytes[Int(piece.text.lowerBound)..<Int(piece.text.upperBound)])
                         case .value:
-                            let n = Int(piece.node), i = values.at[n] + (values.person[n] ? s : h)
-                            guard values.k[i] else {
+                            let n = Int(piece.node)
+                            if let v = lane(n) {
+                                explainer.appendValue(v, piece.format, node: n, type: Int(piece.type), &out)
+                            } else {
                                 out.append(contentsOf: explainer.unknown)
-                                continue
-                            }
-                            let v = values.v[i]
-                            switch piece.format {
-                            case .yuanInt: Fixed(v).appendYuan(to: &out)
-                            case .int: Self.appendInt(v, &out)
-                            case .yuan: Fixed(raw: v).appendYuan(to: &out)
-                            case .plain: Fixed(raw: v).appendPlain(to: &out)
-                            case .date: Day(serial: Int32(truncatingIfNeeded: v)).appendChinese(to: &out)
-                            case .other: explainer.appendValue(v, explainer.kinds[n], explainer.types[Int(piece.type)], &out)
                             }
                         case .regionName: out.append(contentsOf: region)
                         case .personName: out.append(contentsOf: label)
@@ -448,9 +440,9 @@ public final class BatchExplainer: @unchecked Sendable {
                 guard let l = lane(lhs), let r = lane(rhs) else { return false }
                 explainer.phrases[phrase].append(to: &out) { hole, out in
                     if hole == 1 {
-                        explainer.appendValue(r, explainer.kinds[rhs], explainer.types[rhsType], &out)
+                        explainer.appendValue(r, BatchExplainer.format(explainer.kinds[rhs], explainer.types[rhsType]), node: rhs, type: rhsType, &out)
                     } else {
-                        explainer.appendValue(l, explainer.kinds[lhs], explainer.types[lhsType], &out)
+                        explainer.appendValue(l, BatchExplainer.format(explainer.kinds[lhs], explainer.types[lhsType]), node: lhs, type: lhsType, &out)
                     }
                 }
             }
@@ -471,16 +463,17 @@ public final class BatchExplainer: @unchecked Sendable {
         }
     }
 
-    /// A known lane as `ValueFormatter.text` reads its value.
-    func appendValue(_ v: Int64, _ kind: LaneKind, _ type: ExprType, _ out: inout [UInt8]) {
-        switch Self.format(kind, type) {
+    /// A known lane of node `n` as `ValueFormatter.text` reads its value, in its `format` (with
+    /// `types[type]` for `.other`).
+    func appendValue(_ v: Int64, _ format: Format, node n: Int, type: Int, _ out: inout [UInt8]) {
+        switch format {
         case .yuanInt: Fixed(v).appendYuan(to: &out)
         case .int: Filler.appendInt(v, &out)
         case .yuan: Fixed(raw: v).appendYuan(to: &out)
         case .plain: Fixed(raw: v).appendPlain(to: &out)
         case .date: Day(serial: Int32(truncatingIfNeeded: v)).appendChinese(to: &out)
         case .other:
-            out.append(contentsOf: ValueFormatter.text(Lanes.value(v, kind), type).utf8)
+            out.append(contentsOf: ValueFormatter.text(Lanes.value(v, kinds[n]), types[type]).utf8)
         }
     }
 }

@@ -15,20 +15,11 @@ public enum CSVWriter {
     /// A field given as UTF-8 bytes (a roster cell copied as it was read).
     public static func append(bytes field: some Collection<UInt8>, to out: inout [UInt8]) {
         if let done = field.withContiguousStorageIfAvailable({ append(buffer: $0, to: &out) }) { return done }
-        let needsQuotes = field.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }
-        if !needsQuotes {
-            out.append(contentsOf: field)
-            return
-        }
-        out.append(34)
-        for b in field {
-            if b == 34 { out.append(34) }
-            out.append(b)
-        }
-        out.append(34)
+        Array(field).withUnsafeBufferPointer { append(buffer: $0, to: &out) }
     }
 
-    /// A field in contiguous bytes: scanned once, copied in pieces between quotes.
+    /// A field in contiguous bytes: searched with `memchr` for what needs quoting, copied in
+    /// pieces between its quotes.
     static func append(buffer field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         guard let base = field.baseAddress, !field.isEmpty else { return }
         func has(_ b: UInt8) -> Bool { memchr(base, Int32(b), field.count) != nil }

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 
+import SourceDiagnostics
+
 /// An output: a temporary file beside the target, renamed into place by `commit`; a path that
 /// is not a regular file (`/dev/null`, a pipe) written as it is; or a standard stream when no
 /// path is given.
@@ -49,15 +51,7 @@ public final class OutputFile {
 
     /// Writes bytes as they are, with no copy into a buffer first.
     public func write(contentsOf bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
+        bytes.withUnsafeBytes { Output.write(fd, $0) }
     }
 
     public func commit() -> Bool {

@@ -123,15 +123,15 @@ struct BatchScreening: Sendable {
         let ids = rules.policies.flatMap { p in [p.id] + p.conditions.map(\.0.id) }
         plainCodes = !ids.contains { $0.utf8.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 } }
         var codeBytes: [UInt8] = [], codeAt: [Int] = [], codeRanges: [Range<Int>] = []
-        func code(_ s: String) -> Range<Int> {
-            codeBytes += s.utf8
-            return (codeBytes.count - s.utf8.count)..<codeBytes.count
+        func code(_ s: some Collection<UInt8>) -> Range<Int> {
+            codeBytes += s
+            return (codeBytes.count - s.count)..<codeBytes.count
         }
         for (i, p) in rules.policies.enumerated() {
             codeAt.append(codeRanges.count)
-            for c in p.conditions.indices { codeRanges.append(plan.leafID(i, c).map { code(String(decoding: $0, as: UTF8.self)) } ?? 0..<0) }
+            for c in p.conditions.indices { codeRanges.append(plan.leafID(i, c).map(code) ?? 0..<0) }
         }
-        yieldCodes = rules.policies.map { code("overlap.higher.\($0.id)") }
+        yieldCodes = rules.policies.map { code("overlap.higher.\($0.id)".utf8) }
         (self.codeBytes, self.codeAt, self.codeRanges) = (codeBytes, codeAt, codeRanges)
         let idField = schema.person.first { $0.kind == .idNumber }
         derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
