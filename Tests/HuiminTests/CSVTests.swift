@@ -27,6 +27,18 @@ struct CSVTests {
         ("a,b\n\n1,2\n", [["a", "b"], ["1", "2"]]),
         ("户号,姓名\nH1,张三\n", [["户号", "姓名"], ["H1", "张三"]]),
         ("a,b\n\"\",x\n", [["a", "b"], ["", "x"]]),
+        // Quotes where RFC 4180 does not put them, read as spreadsheets read them.
+        ("a\"b,c\n", [["a\"b", "c"]]),
+        ("\"ab\"c,d\n", [["abc", "d"]]),
+        ("\"x\" ,y\n", [["x ", "y"]]),
+        ("\"a\"\"b\",x\n", [["a\"b", "x"]]),
+        ("\"\"\"\"\n", [["\""]]),
+        ("\"a\"\"\"\n", [["a\""]]),
+        (",\"\",\n", [["", "", ""]]),
+        // A quoted empty line is a blank line; a lone CR ends a line.
+        ("a\n\"\"\nb\n", [["a"], ["b"]]),
+        ("x\ra,b\r\n", [["x"], ["a", "b"]]),
+        ("a,b\r\n\r\n1,\"2\r\n3\"\r\n", [["a", "b"], ["1", "2\r\n3"]]),
     ]
 
     @Test("records are split as RFC 4180 says, whatever the chunking", arguments: table)

@@ -3,6 +3,9 @@ import RuleCompiler
 
 /// Households and their members laid out field by field, for the batch evaluator: a lane for
 /// every household and every person of the batch, in input order.
+///
+/// Households are added one at a time, their values set in flat arrays sized once for the batch
+/// (a field's values one after another); `seal` then hands each field its own lanes.
 public struct Batch: Sendable {
     public private(set) var households = 0
     public private(set) var persons = 0
@@ -10,43 +13,59 @@ public struct Batch: Sendable {
     public private(set) var householdOf: [Int32] = []
     /// For each household, its first person; one more entry gives the end of the last.
     public private(set) var firstMember: [Int32] = [0]
-    /// Lanes by the schema's field index; nil for fields no lane holds (text, codes).
-    public var householdFields: [Lanes?]
-    public var personFields: [Lanes?]
+    /// Lanes by the schema's field index; nil for fields no lane holds (text, codes). Given by `seal`.
+    public private(set) var householdFields: [Lanes?] = []
+    public private(set) var personFields: [Lanes?] = []
     /// A member's by-kind money (`incomes`): by field, a lane for each kind. Given when any of
     /// its kinds is (the others are then zero), so every kind's lane knows the same persons.
-    public var personKinds: [[Lanes]?]
+    public private(set) var personKinds: [[Lanes]?] = []
     /// For each household, its region and variant's parameters (an index into `contexts`).
     public var context: [Int32] = []
     public var contexts: [BatchContext] = []
 
-    public init(schema: Schema) {
-        householdFields = schema.household.map { LaneKind($0.kind) == nil ? nil : Lanes(count: 0) }
-        personFields = schema.person.map { LaneKind($0.kind) == nil ? nil : Lanes(count: 0) }
-        personKinds = schema.person.map { f in
-            guard case .moneyByKind(let names, _) = f.kind, !names.isEmpty else { return nil }
-            return Array(repeating: Lanes(count: 0), count: names.count)
+    /// While households are added: each field's values at `slot * capacity + index`.
+    private let householdCapacity: Int, personCapacity: Int
+    /// By field: its slot, or -1 when no lane holds it; by by-kind field, its first kind's slot.
+    private let householdSlot: [Int], personSlot: [Int], kindSlot: [Int], kindCount: [Int]
+    private var hv: [Int64], hk: [Bool], pv: [Int64], pk: [Bool]
+
+    /// Room for up to `households` households of `persons` persons in all, every value unknown.
+    public init(schema: Schema, households: Int, persons: Int) {
+        var next = 0
+        householdSlot = schema.household.map { f in
+            guard LaneKind(f.kind) != nil else { return -1 }
+            defer { next += 1 }
+            return next
         }
+        let householdSlots = next
+        next = 0
+        personSlot = schema.person.map { f in
+            guard LaneKind(f.kind) != nil else { return -1 }
+            defer { next += 1 }
+            return next
+        }
+        kindCount = schema.person.map { f in
+            if case .moneyByKind(let names, _) = f.kind { return names.count }
+            return 0
+        }
+        kindSlot = kindCount.map { n in
+            guard n > 0 else { return -1 }
+            defer { next += n }
+            return next
+        }
+        householdCapacity = households
+        personCapacity = persons
+        hv = Array(repeating: 0, count: householdSlots * households)
+        hk = Array(repeating: false, count: householdSlots * households)
+        pv = Array(repeating: 0, count: next * persons)
+        pk = Array(repeating: false, count: next * persons)
+        householdOf.reserveCapacity(persons)
+        firstMember.reserveCapacity(households + 1)
+        context.reserveCapacity(households)
     }
 
-    /// Every person lane: fields, then each kind of each by-kind field.
-    private mutating func eachPersonLane(_ body: (inout Lanes) -> Void) {
-        for i in personFields.indices where personFields[i] != nil { body(&personFields[i]!) }
-        for i in personKinds.indices where personKinds[i] != nil {
-            for k in personKinds[i]!.indices { body(&personKinds[i]![k]) }
-        }
-    }
-
-    /// Adds a household of `members` persons with every lane unknown; returns its index.
+    /// Adds a household of `members` persons (its values unknown); returns its index.
     public mutating func addHousehold(members: Int, context c: Int32) -> Int {
-        for i in householdFields.indices where householdFields[i] != nil {
-            householdFields[i]!.v.append(0)
-            householdFields[i]!.k.append(false)
-        }
-        eachPersonLane { lanes in
-            lanes.v.append(contentsOf: repeatElement(0, count: members))
-            lanes.k.append(contentsOf: repeatElement(false, count: members))
-        }
         householdOf.append(contentsOf: repeatElement(Int32(households), count: members))
         persons += members
         firstMember.append(Int32(persons))
@@ -55,63 +74,77 @@ public struct Batch: Sendable {
         return households - 1
     }
 
-    /// Takes back the last household added (its rows turned out not to fit the batch).
+    /// Takes back the last household added (its rows turned out not to fit the batch): its
+    /// values are unknown again.
     public mutating func removeLastHousehold() {
-        let members = Int(firstMember[households] - firstMember[households - 1])
-        for i in householdFields.indices where householdFields[i] != nil {
-            householdFields[i]!.v.removeLast()
-            householdFields[i]!.k.removeLast()
+        let h = households - 1, members = members(of: h)
+        for slot in 0..<(hv.count / max(1, householdCapacity)) {
+            hv[slot * householdCapacity + h] = 0
+            hk[slot * householdCapacity + h] = false
         }
-        eachPersonLane { lanes in
-            lanes.v.removeLast(members)
-            lanes.k.removeLast(members)
+        for slot in 0..<(pv.count / max(1, personCapacity)) {
+            for p in members {
+                pv[slot * personCapacity + p] = 0
+                pk[slot * personCapacity + p] = false
+            }
         }
-        householdOf.removeLast(members)
-        persons -= members
+        householdOf.removeLast(members.count)
+        persons -= members.count
         firstMember.removeLast()
         context.removeLast()
         households -= 1
     }
 
+    /// Gives every field its lanes, cut to the households added, once they all are.
+    public mutating func seal() {
+        func lanes(_ v: [Int64], _ k: [Bool], _ slot: Int, _ capacity: Int, _ n: Int) -> Lanes {
+            Lanes(v: Array(v[(slot * capacity)..<(slot * capacity + n)]), k: Array(k[(slot * capacity)..<(slot * capacity + n)]))
+        }
+        householdFields = householdSlot.map { $0 < 0 ? nil : lanes(hv, hk, $0, householdCapacity, households) }
+        personFields = personSlot.map { $0 < 0 ? nil : lanes(pv, pk, $0, personCapacity, persons) }
+        personKinds = kindSlot.indices.map { f in
+            kindSlot[f] < 0 ? nil : (0..<kindCount[f]).map { lanes(pv, pk, kindSlot[f] + $0, personCapacity, persons) }
+        }
+        (hv, hk, pv, pk) = ([], [], [], [])
+    }
+
+    /// A household field's value while households are added; nil when unknown.
+    @inline(__always) public func household(_ field: Int, _ h: Int) -> Int64? {
+        let i = householdSlot[field] * householdCapacity + h
+        return hk[i] ? hv[i] : nil
+    }
+
+    /// A person field's value while households are added; nil when unknown.
+    @inline(__always) public func person(_ field: Int, _ p: Int) -> Int64? {
+        let i = personSlot[field] * personCapacity + p
+        return pk[i] ? pv[i] : nil
+    }
+
     @inline(__always) public mutating func setHousehold(_ field: Int, _ h: Int, _ lane: Int64) {
-        householdFields[field]!.v[h] = lane
-        householdFields[field]!.k[h] = true
+        let i = householdSlot[field] * householdCapacity + h
+        hv[i] = lane
+        hk[i] = true
     }
 
     @inline(__always) public mutating func setPerson(_ field: Int, _ p: Int, _ lane: Int64) {
-        personFields[field]!.v[p] = lane
-        personFields[field]!.k[p] = true
+        let i = personSlot[field] * personCapacity + p
+        pv[i] = lane
+        pk[i] = true
     }
 
     /// Sets one kind of a member's by-kind money; the first kind given makes the others zero.
     public mutating func setPersonKind(_ field: Int, _ kind: Int, _ p: Int, _ raw: Int64) {
-        if !personKinds[field]![0].k[p] {
-            for k in personKinds[field]!.indices {
-                personKinds[field]![k].v[p] = 0
-                personKinds[field]![k].k[p] = true
+        let first = kindSlot[field]
+        if !pk[first * personCapacity + p] {
+            for k in 0..<kindCount[field] {
+                pv[(first + k) * personCapacity + p] = 0
+                pk[(first + k) * personCapacity + p] = true
             }
         }
-        personKinds[field]![kind].v[p] = raw
+        pv[(first + kind) * personCapacity + p] = raw
     }
 
     public func members(of h: Int) -> Range<Int> { Int(firstMember[h])..<Int(firstMember[h + 1]) }
-
-    public mutating func removeAll() {
-        households = 0
-        persons = 0
-        householdOf.removeAll(keepingCapacity: true)
-        firstMember.removeAll(keepingCapacity: true)
-        firstMember.append(0)
-        context.removeAll(keepingCapacity: true)
-        for i in householdFields.indices where householdFields[i] != nil {
-            householdFields[i]!.v.removeAll(keepingCapacity: true)
-            householdFields[i]!.k.removeAll(keepingCapacity: true)
-        }
-        eachPersonLane { lanes in
-            lanes.v.removeAll(keepingCapacity: true)
-            lanes.k.removeAll(keepingCapacity: true)
-        }
-    }
 }
 
 /// What every household of one region (and variant) shares on the date: its parameters and

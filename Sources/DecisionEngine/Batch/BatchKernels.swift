@@ -48,10 +48,11 @@ extension BatchPlan {
         case .parameter(let i, _):
             guard let kind = LaneKind(rules.schema.parameters[i].type), kind != .members else { return nil }
             return Node(person: false, kind: kind) { run in
-                var out = Lanes(count: run.batch.households)
-                let contexts = run.batch.contexts.map { $0.parameters[i] }
-                for h in 0..<run.batch.households {
-                    if let lane = contexts[Int(run.batch.context[h])] {
+                let batch = run.batch, context = batch.context
+                var out = Lanes(count: batch.households)
+                let contexts = batch.contexts.map { $0.parameters[i] }
+                for h in 0..<batch.households {
+                    if let lane = contexts[Int(context[h])] {
                         out.v[h] = lane
                         out.k[h] = true
                     }
@@ -92,12 +93,13 @@ extension BatchPlan {
             let today = self.today
             let tables = [today.ages(birthdayCounts: false), today.ages(birthdayCounts: true)]
             return Node(person: true, kind: years == nil ? .int : .date) { run in
-                let b = run.batch.personFields[birth]!
+                let batch = run.batch, context = batch.context, householdOf = batch.householdOf
+                let b = batch.personFields[birth]!
                 let n = years.map { run.shaped($0.run(run), $0.person, to: true) }
-                var out = Lanes(count: run.batch.persons)
-                let counts = run.batch.contexts.map(\.birthdayCounts)
-                for p in 0..<run.batch.persons where b.k[p] {
-                    guard let c = counts[Int(run.batch.context[Int(run.batch.householdOf[p])])] else { continue }
+                var out = Lanes(count: batch.persons)
+                let counts = batch.contexts.map(\.birthdayCounts)
+                for p in 0..<batch.persons where b.k[p] {
+                    guard let c = counts[Int(context[Int(householdOf[p])])] else { continue }
                     let born = Day(serial: Int32(truncatingIfNeeded: b.v[p]))
                     if let n {
                         guard n.k[p] else { continue }
@@ -219,9 +221,9 @@ extension BatchPlan {
                 var out = Lanes(count: cl.count)
                 for i in 0..<cl.count {
                     if cl.k[i] {
-                        let from = cl.v[i] != 0 ? xl : yl
-                        out.v[i] = from.v[i]
-                        out.k[i] = from.k[i]
+                        let yes = cl.v[i] != 0
+                        out.v[i] = yes ? xl.v[i] : yl.v[i]
+                        out.k[i] = yes ? xl.k[i] : yl.k[i]
                     } else if xl.k[i], yl.k[i], xl.v[i] == yl.v[i] {
                         out.v[i] = xl.v[i]
                         out.k[i] = true
@@ -330,17 +332,20 @@ extension BatchPlan {
         return Node(person: false, kind: resultKind) { run in
             let set = s.run(run)
             let fl = filterNode.map { run.shaped($0.run(run), $0.person, to: true) }
-            let vl = valueNode.map { run.shaped($0.run(run), $0.person, to: true) }
-            var out = Lanes(count: run.batch.households)
-            for h in 0..<run.batch.households {
+            // Without a value node only `count` is asked, which reads no values.
+            let vl = valueNode.map { run.shaped($0.run(run), $0.person, to: true) } ?? Lanes(count: 0)
+            let filtered = fl != nil, filterK = fl?.k ?? [], filterV = fl?.v ?? []
+            let households = run.batch.households, firstMember = run.batch.firstMember
+            var out = Lanes(count: households)
+            for h in 0..<households {
                 var anyUnknown = false, decided: Bool?
                 var count: Int64 = 0, total: Int64 = 0, overflow = false
                 var extreme: Int64?
-                for m in run.batch.members(of: h) where set.v[m] != 0 {
+                for m in Int(firstMember[h])..<Int(firstMember[h + 1]) where set.v[m] != 0 {
                     var included: Bool? = set.v[m] == 1 ? true : nil
-                    if let fl, included != false {
-                        if fl.k[m] {
-                            if fl.v[m] == 0 { included = false }
+                    if filtered, included != false {
+                        if filterK[m] {
+                            if filterV[m] == 0 { included = false }
                         } else {
                             included = nil
                         }
@@ -350,12 +355,12 @@ extension BatchPlan {
                     case .count:
                         if included == nil { anyUnknown = true } else { count += 1 }
                     case .any, .all:
-                        let hit: Bool? = vl!.k[m] ? (kind == .any ? vl!.v[m] != 0 : vl!.v[m] == 0) : nil
+                        let hit: Bool? = vl.k[m] ? (kind == .any ? vl.v[m] != 0 : vl.v[m] == 0) : nil
                         if hit == true, included == true { decided = kind == .any }
                         if hit == nil || included == nil, hit != false { anyUnknown = true }
                     case .sum, .min, .max:
-                        if included == nil || !vl!.k[m] { anyUnknown = true; continue }
-                        let x = vl!.v[m]
+                        if included == nil || !vl.k[m] { anyUnknown = true; continue }
+                        let x = vl.v[m]
                         if kind == .sum {
                             let (t, o) = total.addingReportingOverflow(x)
                             total = t

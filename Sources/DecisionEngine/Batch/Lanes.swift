@@ -16,6 +16,11 @@ public struct Lanes: Sendable {
         k = Array(repeating: known, count: count)
     }
 
+    init(v: [Int64], k: [Bool]) {
+        self.v = v
+        self.k = k
+    }
+
     public var count: Int { v.count }
 
     /// The lane as the row evaluator's value.

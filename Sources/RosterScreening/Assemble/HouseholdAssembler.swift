@@ -36,7 +36,7 @@ public struct HouseholdGrouper {
     var rows: [(line: Int, fields: [String])] = []
     var currentID: String?
     /// Households already finished, by a 64-bit hash of their id, to catch split households.
-    var finished = Set<UInt64>()
+    var finished = FinishedHouseholds()
 
     public init(columns: RosterColumns) { self.columns = columns }
 
@@ -58,7 +58,7 @@ public struct HouseholdGrouper {
         rows.removeAll(keepingCapacity: true)
         let id = currentID ?? ""
         // A 64-bit hash of the id tells households apart without keeping every id in memory.
-        let again = !id.isEmpty && !finished.insert(FNV1a.hash(id)).inserted
+        let again = !id.isEmpty && !finished.insert(id.utf8)
         return RawHousehold.grouped(id: id, rows: group, seenBefore: again, column: columns.names[columns.householdIDColumn])
     }
 }

@@ -4,16 +4,29 @@ import RuleCompiler
 
 /// A decided household's rows and its part of the summary, as `HouseholdScreener` writes them.
 extension BatchScreening {
-    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: Decisions, _ values: BatchExplainer.Values?, into part: inout ParallelScreening.Part) {
+    /// `receiving`: the roster's receiving column, or no lanes when it has none.
+    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: Decisions, _ values: BatchExplainer.Values?, receiving: Lanes, into part: inout ParallelScreening.Part) {
         let members = batch.members(of: h)
         part.summary.rows += rows
         part.summary.households += 1
         part.summary.batchedHouseholds += 1
         part.summary.persons += members.count
-        let receiving = receivingField.flatMap { batch.personFields[$0] }
+        // What the household receives: any member's choices, if any member's are known.
+        var householdKnown = false, householdBits: UInt64 = 0
+        if receiving.count > 0 {
+            for m in members where receiving.k[m] {
+                householdKnown = true
+                householdBits |= UInt64(bitPattern: receiving.v[m])
+            }
+        }
         for i in selected {
-            for s in personSubject[i] ? members : h..<(h + 1) {
-                tally(i, s, outcomes.at[i] + s, outcomes, h, members, receiving, text, &part.summary)
+            if personSubject[i] {
+                for s in members {
+                    let known = receiving.count > 0 && receiving.k[s]
+                    tally(i, s, outcomes.at[i] + s, outcomes, h, members, known ? UInt64(bitPattern: receiving.v[s]) : nil, text, &part.summary)
+                }
+            } else {
+                tally(i, h, outcomes.at[i] + h, outcomes, h, members, householdKnown ? householdBits : nil, text, &part.summary)
             }
         }
         var out = part.bytes
@@ -31,7 +44,7 @@ extension BatchScreening {
                 amount: outcomes.amount[at], yielded: outcomes.yielded[at], values!, context: Int(batch.context[h]), to: &scratch)
             CSVWriter.append(bytes: scratch, to: &out)
         }
-        switch screener.options.layout {
+        switch shape {
         case .long:
             for i in selected {
                 let person = personSubject[i]
@@ -41,7 +54,7 @@ extension BatchScreening {
                     out.append(44)
                     if person { personID(s, h, members, text, &out) } else { householdID(h, text, &out) }
                     out.append(44)
-                    CSVWriter.append(plan.rules.policies[i].id, to: &out)
+                    codeBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[policyIDs[i]])) }
                     out.append(44)
                     appendStatus(outcomes.status[at], &out)
                     out.append(44)
@@ -70,13 +83,13 @@ extension BatchScreening {
                 }
                 out.append(10)
             }
-        case .declared(let layout):
-            for s in layout.rows == .person ? members : -1..<0 {
+        case .declared(let personRows):
+            for s in personRows ? members : -1..<0 {
                 for (c, source) in layoutSources.enumerated() {
                     if c > 0 { out.append(44) }
                     switch source {
-                    case .field(.household, let f): fieldCell(schema.household[f], h, batch.householdFields[f], text.household[f] != nil ? text.household(f, h) : nil, text, &out)
-                    case .field(.person, let f): fieldCell(schema.person[f], s, batch.personFields[f], text.person[f] != nil ? text.person(f, s) : nil, text, &out)
+                    case .field(.household, let f): fieldCell(schema.household[f], h, batch.householdFields[f], text.holdsHousehold(f) ? text.household(f, h) : nil, text, &out)
+                    case .field(.person, let f): fieldCell(schema.person[f], s, batch.personFields[f], text.holdsPerson(f) ? text.person(f, s) : nil, text, &out)
                     case .policy(let i, .explanation): explanation(i, personSubject[i] ? s : h)
                     case .policy(let i, let show):
                         cell(show, i, outcomes, personSubject[i] ? s : h, &out)
@@ -94,12 +107,13 @@ extension BatchScreening {
     }
 
     func householdID(_ h: Int, _ text: TextCells, _ out: inout [UInt8]) {
-        CSVWriter.append(bytes: text.bytes[text.household(householdIDField, h)!], to: &out)
+        let r = text.household(householdIDField, h)!
+        text.bytes.withUnsafeBufferPointer { CSVWriter.append(buffer: UnsafeBufferPointer(rebasing: $0[r]), to: &out) }
     }
 
     func personID(_ p: Int, _ h: Int, _ members: Range<Int>, _ text: TextCells, _ out: inout [UInt8]) {
         if let f = personIDField, let r = text.person(f, p) {
-            CSVWriter.append(bytes: text.bytes[r], to: &out)
+            text.bytes.withUnsafeBufferPointer { CSVWriter.append(buffer: UnsafeBufferPointer(rebasing: $0[r]), to: &out) }
         } else {
             CSVWriter.append(memberID(text, h, p - members.lowerBound), to: &out)
         }
@@ -118,7 +132,7 @@ extension BatchScreening {
 
     /// The reason codes of an unmet decision (`DecisionBuilder.brief`), `;`-separated.
     func unmet(_ i: Int, _ outcomes: Decisions, _ s: Int, _ out: inout [UInt8]) {
-        if !plan.inEffect(i) {
+        if !inEffect[i] {
             out.append(contentsOf: "effective".utf8)
             return
         }
@@ -177,7 +191,8 @@ extension BatchScreening {
     }
 
     /// Counts one decision into the summary, with the 政策找人 lists (`HouseholdScreener.tally`).
-    func tally(_ i: Int, _ s: Int, _ at: Int, _ o: Decisions, _ h: Int, _ members: Range<Int>, _ lanes: Lanes?, _ text: TextCells, _ summary: inout ScreeningSummary) {
+    /// `receives`: the choices of the roster's receiving column for the subject, if known.
+    func tally(_ i: Int, _ s: Int, _ at: Int, _ o: Decisions, _ h: Int, _ members: Range<Int>, _ receives: UInt64?, _ text: TextCells, _ summary: inout ScreeningSummary) {
         let status = o.status[at]
         if status == BatchOutcomes.eligible {
             summary.policies[i].eligible += 1
@@ -185,21 +200,19 @@ extension BatchScreening {
         } else {
             summary.policies[i].ineligible += 1
         }
-        guard let lanes else { return }
-        let person = personSubject[i]
-        var known = false, receiving = false
-        for m in person ? s..<(s + 1) : members where lanes.k[m] {
-            known = true
-            if UInt64(bitPattern: lanes.v[m]) & receivingBits[i] != 0 { receiving = true }
-        }
-        guard known else { return }
+        guard let receives else { return }
+        let receiving = receives & receivingBits[i] != 0
+        guard status == BatchOutcomes.eligible ? !receiving : receiving else { return }
         let subject: String
-        if person {
+        if personSubject[i] {
             subject = personIDField.flatMap { text.person($0, s) }.map { String(decoding: text.bytes[$0], as: UTF8.self) } ?? memberID(text, h, s - members.lowerBound)
         } else {
             subject = String(decoding: text.bytes[text.household(householdIDField, h)!], as: UTF8.self)
         }
-        if status == BatchOutcomes.eligible, !receiving { summary.policies[i].eligibleNotReceiving.append(subject) }
-        if status == BatchOutcomes.ineligible, receiving { summary.policies[i].receivingNotEligible.append(subject) }
+        if status == BatchOutcomes.eligible {
+            summary.policies[i].eligibleNotReceiving.append(subject)
+        } else {
+            summary.policies[i].receivingNotEligible.append(subject)
+        }
     }
 }

@@ -3,6 +3,12 @@ import PolicyExpr
 import RuleCompiler
 import SourceDiagnostics
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A CSV roster decided a batch at a time: cells are read from their bytes into lanes, the
 /// `BatchPlan` decides every household of the batch field by field, and the rows are written
 /// straight as bytes.
@@ -39,6 +45,9 @@ struct BatchScreening: Sendable {
     /// By policy index, what writing a decision needs, read without touching the policy object.
     let personSubject: [Bool]
     let hasAmount: [Bool]
+    /// The output's layout, without a declared layout's columns (read once here, not per row).
+    enum Shape { case long, wide, declared(personRows: Bool) }
+    let shape: Shape
     /// A declared layout's columns, without their names.
     let layoutSources: [OutputLayout.Source]
     /// The resident's texts, when the output shows them.
@@ -54,6 +63,9 @@ struct BatchScreening: Sendable {
     let codeAt: [Int]
     let codeRanges: [Range<Int>]
     let yieldCodes: [Range<Int>]
+    /// By policy: its id as a CSV field, in `codeBytes`; whether it is in effect on the date.
+    let policyIDs: [Range<Int>]
+    let inEffect: [Bool]
 
     /// Nil when the output needs what only the row path gives (JSON lines) or the rules or
     /// columns have what lanes cannot hold.
@@ -112,7 +124,11 @@ struct BatchScreening: Sendable {
         receivingBits = screener.receivingBits
         personSubject = rules.policies.map { $0.subject == .person }
         hasAmount = rules.policies.map { $0.amount != nil }
-        if case .declared(let layout) = screener.options.layout { layoutSources = layout.columns.map(\.source) } else { layoutSources = [] }
+        switch screener.options.layout {
+        case .long: (shape, layoutSources) = (.long, [])
+        case .wide: (shape, layoutSources) = (.wide, [])
+        case .declared(let layout): (shape, layoutSources) = (.declared(personRows: layout.rows == .person), layout.columns.map(\.source))
+        }
         if let r = schema.field(schema.conventions.relation, .person), case .enumeration(let e) = r.kind {
             relationLabels = (r.index, e)
         } else {
@@ -132,6 +148,12 @@ struct BatchScreening: Sendable {
             for c in p.conditions.indices { codeRanges.append(plan.leafID(i, c).map(code) ?? 0..<0) }
         }
         yieldCodes = rules.policies.map { code("overlap.higher.\($0.id)".utf8) }
+        policyIDs = rules.policies.map { p in
+            var field: [UInt8] = []
+            CSVWriter.append(p.id, to: &field)
+            return code(field)
+        }
+        inEffect = rules.policies.indices.map(plan.inEffect)
         (self.codeBytes, self.codeAt, self.codeRanges) = (codeBytes, codeAt, codeRanges)
         let idField = schema.person.first { $0.kind == .idNumber }
         derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
@@ -151,11 +173,37 @@ struct BatchScreening: Sendable {
 
     /// Per worker: the parameters of each region and variant met so far.
     final class Contexts: @unchecked Sendable {
-        var index: [String: Int32] = [:]
-        var list: [BatchContext] = []
+        /// By region and variant, in the order met: the key's bytes, and the parameters.
+        private var keys: [(region: [UInt8], variant: Int?)] = []
+        private(set) var list: [BatchContext] = []
+        private(set) var supported: [Bool] = []
+        /// The last context met for a hash of the region's bytes and the variant.
+        private var recent: [UInt64: Int32] = [:]
         /// Output bytes per input row in this worker's last batch: the next part's bytes are
         /// reserved from it, not grown by doubling (copies, and fresh pages to fault in).
         var bytesPerRow = 0
+
+        /// The context of a region (its cell's bytes) and variant, if met before.
+        func find(_ region: ArraySlice<UInt8>, _ variant: Int?) -> Int32? {
+            let hash = Self.hash(region, variant)
+            if let c = recent[hash], keys[Int(c)].variant == variant, keys[Int(c)].region.elementsEqual(region) { return c }
+            guard let c = keys.firstIndex(where: { $0.variant == variant && $0.region.elementsEqual(region) }) else { return nil }
+            recent[hash] = Int32(c)
+            return Int32(c)
+        }
+
+        /// A region and variant met for the first time, with its parameters.
+        func add(_ region: ArraySlice<UInt8>, _ variant: Int?, _ context: BatchContext) -> Int32 {
+            keys.append((Array(region), variant))
+            list.append(context)
+            supported.append(context.supported)
+            recent[Self.hash(region, variant)] = Int32(keys.count - 1)
+            return Int32(keys.count - 1)
+        }
+
+        private static func hash(_ region: ArraySlice<UInt8>, _ variant: Int?) -> UInt64 {
+            FNV1a.hash(bytes: region) &+ UInt64(bitPattern: Int64(variant ?? -1))
+        }
     }
 
     // MARK: Grouping (sequential)
@@ -186,28 +234,55 @@ struct BatchScreening: Sendable {
     }
 
     /// The households of `rows`, in order; the last is left out unless `final` (more of its rows may follow).
-    func group(_ rows: CSVRows, final: Bool, finished: inout Set<UInt64>) -> (groups: [Group], taken: Int) {
+    func group(_ rows: CSVRows, final: Bool, finished: inout FinishedHouseholds) -> (groups: [Group], taken: Int) {
         var groups: [Group] = []
+        guard rows.count > 0 else { return (groups, 0) }
         groups.reserveCapacity(rows.count / 2)
-        var start = 0
-        var current = rows.count > 0 ? householdID(rows, 0) : []
-        func close(_ end: Int) {
-            var fault: UInt8 = 0
-            if current.isEmpty { fault = 1 } else if !finished.insert(FNV1a.hash(bytes: current)).inserted { fault = 2 }
-            groups.append(Group(first: Int32(start), count: Int32(end - start), fault: fault))
-        }
-        var r = 1
-        while r < rows.count {
-            let id = householdID(rows, r)
-            if !Self.same(id, current) {
-                close(r)
-                start = r
-                current = id
+        let column = columns.householdIDColumn
+        return rows.bytes.withUnsafeBufferPointer { buffer in
+            /// Row `r`'s household id as a range of `buffer`; nil when it has spaces to trim.
+            func plain(_ r: Int) -> Range<Int>? {
+                guard rows.fieldCount(r) > column else { return 0..<0 }
+                let range = rows.field(r, column)
+                return range.isEmpty || Self.untrimmed(buffer[range.lowerBound], buffer[range.upperBound - 1]) ? range : nil
             }
-            r += 1
+            func ascii(_ range: Range<Int>) -> Bool { !buffer[range].contains { $0 >= 0x80 } }
+            var start = 0
+            var current = plain(0)
+            var currentTrimmed = current == nil ? householdID(rows, 0) : []
+            func close(_ end: Int) {
+                var fault: UInt8 = 0
+                if let range = current {
+                    if range.isEmpty { fault = 1 } else if !finished.insert(UnsafeBufferPointer(rebasing: buffer[range])) { fault = 2 }
+                } else if currentTrimmed.isEmpty {
+                    fault = 1
+                } else if !finished.insert(currentTrimmed) {
+                    fault = 2
+                }
+                groups.append(Group(first: Int32(start), count: Int32(end - start), fault: fault))
+            }
+            var r = 1
+            while r < rows.count {
+                let id = plain(r)
+                var same: Bool
+                if let a = current, let b = id, a.count == b.count, memcmp(buffer.baseAddress! + a.lowerBound, buffer.baseAddress! + b.lowerBound, a.count) == 0 {
+                    same = true
+                } else if let a = current, let b = id, ascii(a), ascii(b) {
+                    same = false
+                } else {
+                    same = Self.same(current.map { rows.bytes[$0] } ?? currentTrimmed, householdID(rows, r))
+                }
+                if !same {
+                    close(r)
+                    start = r
+                    current = id
+                    currentTrimmed = id == nil ? householdID(rows, r) : []
+                }
+                r += 1
+            }
+            if final { close(rows.count) }
+            return (groups, final ? rows.count : start)
         }
-        if final, rows.count > 0 { close(rows.count) }
-        return (groups, final ? rows.count : start)
     }
 
     // MARK: Screening (on every core)
@@ -218,8 +293,8 @@ struct BatchScreening: Sendable {
         part.bytes.reserveCapacity(part.bytes.count + rowCount * contexts.bytesPerRow * 9 / 8)
         let start = part.bytes.count
         defer { if rowCount > 0 { contexts.bytesPerRow = (part.bytes.count - start) / rowCount + 1 } }
-        var batch = Batch(schema: schema)
-        var text = TextCells(schema: schema, householdText: householdText, personText: personText)
+        var batch = Batch(schema: schema, households: groups.count, persons: rowCount)
+        var text = TextCells(householdText: householdText, personText: personText, households: groups.count, persons: rowCount)
         // For each group: its household in the batch, or -1 for the row path.
         var slot = [Int](repeating: -1, count: groups.count)
         rows.bytes.withUnsafeBufferPointer { buffer in
@@ -227,15 +302,17 @@ struct BatchScreening: Sendable {
                 slot[g] = assemble(rows, buffer, group, into: &batch, &text, contexts) ?? -1
             }
         }
+        batch.seal()
         batch.contexts = contexts.list
         let run = plan.run(batch, explaining: explainer != nil)
         let outcomes = Decisions(run, policies: plan.rules.policies.count, needed: needed)
         // Before any row is written: a text's value that overflows sends its household to the row path.
         let values = explainer?.values(run)
+        let receiving = receivingField.flatMap { batch.personFields[$0] } ?? Lanes(count: 0)
         for (g, group) in groups.enumerated() {
             let h = slot[g]
             if h >= 0, !run.overflowed[h], decided(h, batch, outcomes) {
-                write(h, rows: Int(group.count), batch, text, outcomes, values, into: &part)
+                write(h, rows: Int(group.count), batch, text, outcomes, values, receiving: receiving, into: &part)
             } else {
                 ParallelScreening.process(raw(rows, group), assembler, screener, into: &part)
             }
@@ -263,13 +340,12 @@ struct BatchScreening: Sendable {
         let count = Int(group.count)
         guard count <= HouseholdRecord.maxMembers else { return nil }
         let h = batch.addHousehold(members: count, context: 0)
-        text.addHousehold(members: count)
         let firstPerson = batch.members(of: h).lowerBound
         var ok = true
         defer {
             if !ok {
+                text.clear(household: h, persons: batch.members(of: h))
                 batch.removeLastHousehold()
-                text.removeLastHousehold(members: count)
             }
         }
         /// Reads one trimmed, non-empty cell into the batch; false when the row path must take the household.
@@ -298,8 +374,8 @@ struct BatchScreening: Sendable {
                     }
                 } else {
                     guard let lane = householdCells.raw(cell, field: i) ?? Self.lane(cell, schema.household[i]) else { return false }
-                    if let l = batch.householdFields[i], l.k[h] {
-                        guard l.v[h] == lane else { return false }
+                    if let earlier = batch.household(i, h) {
+                        guard earlier == lane else { return false }
                     } else {
                         batch.setHousehold(i, h, lane)
                     }
@@ -329,7 +405,7 @@ struct BatchScreening: Sendable {
             guard let d = f.defaultValue else { continue }
             if householdText[f.index] {
                 if text.household(f.index, h) == nil, case .text(let t) = d { text.setHousehold(f.index, h, ArraySlice(t.utf8)) }
-            } else if batch.householdFields[f.index]?.k[h] == false, let lane = Lanes.lane(d, LaneKind(f.kind)!) {
+            } else if batch.household(f.index, h) == nil, let lane = Lanes.lane(d, LaneKind(f.kind)!) {
                 batch.setHousehold(f.index, h, lane)
             }
         }
@@ -338,37 +414,26 @@ struct BatchScreening: Sendable {
             for p in batch.members(of: h) {
                 if personText[f.index] {
                     if text.person(f.index, p) == nil, case .text(let t) = d { text.setPerson(f.index, p, ArraySlice(t.utf8)) }
-                } else if batch.personFields[f.index]?.k[p] == false, let lane = Lanes.lane(d, LaneKind(f.kind)!) {
+                } else if batch.person(f.index, p) == nil, let lane = Lanes.lane(d, LaneKind(f.kind)!) {
                     batch.setPerson(f.index, p, lane)
                 }
             }
         }
         guard text.household(householdIDField, h) != nil, let regionField, let region = text.household(regionField, h) else { ok = false; return nil }
         if let (field, head) = relation {
-            let lanes = batch.personFields[field]!
-            guard batch.members(of: h).filter({ lanes.k[$0] && lanes.v[$0] == Int64(head) }).count == 1 else { ok = false; return nil }
+            var heads = 0
+            for p in batch.members(of: h) where batch.person(field, p) == Int64(head) { heads += 1 }
+            guard heads == 1 else { ok = false; return nil }
         }
-        if let personIDField {
+        if let personIDField, count > 1 {
             // Distinct member ids (given, or made from the household id and the row's place).
-            var ids: [ArraySlice<UInt8>] = []
-            for p in batch.members(of: h) {
-                let id = text.person(personIDField, p).map { text.bytes[$0] } ?? ArraySlice(memberID(text, h, p - firstPerson).utf8)
-                guard !ids.contains(where: { Self.same($0, id) }) else { ok = false; return nil }
-                ids.append(id)
-            }
+            let ids = (0..<count).map { m in text.person(personIDField, firstPerson + m).map { text.bytes[$0] } ?? ArraySlice(memberID(text, h, m).utf8) }
+            for a in 1..<count where ids[..<a].contains(where: { Self.same($0, ids[a]) }) { ok = false; return nil }
         }
         var variant: Int?
-        if let v = plan.variantField, let l = batch.householdFields[v], l.k[h] { variant = Int(l.v[h]) }
-        let key = String(decoding: text.bytes[region], as: UTF8.self) + (variant.map { "#\($0)" } ?? "")
-        let c: Int32
-        if let known = contexts.index[key] {
-            c = known
-        } else {
-            c = Int32(contexts.list.count)
-            contexts.list.append(plan.context(region: String(decoding: text.bytes[region], as: UTF8.self), variant: variant))
-            contexts.index[key] = c
-        }
-        guard contexts.list[Int(c)].supported else { ok = false; return nil }
+        if let v = plan.variantField, LaneKind(schema.household[v].kind) != nil, let l = batch.household(v, h) { variant = Int(l) }
+        let c = contexts.find(text.bytes[region], variant) ?? contexts.add(text.bytes[region], variant, plan.context(region: String(decoding: text.bytes[region], as: UTF8.self), variant: variant))
+        guard contexts.supported[Int(c)] else { ok = false; return nil }
         batch.context[h] = c
         return h
     }
@@ -421,46 +486,65 @@ struct Decisions {
     }
 }
 
-/// Text cells of a batch (ids, names, codes) as ranges of one byte buffer.
+/// Text cells of a batch (ids, names, codes) as ranges of one byte buffer. The ranges are held
+/// in one flat array per level (a field's cells one after another), so reading a cell touches
+/// no array of arrays.
 struct TextCells {
     var bytes: [UInt8] = []
-    /// By field: one range a household or person; an empty range with start -1 is no value.
-    var household: [[Range<Int>]?]
-    var person: [[Range<Int>]?]
+    /// Household cells at `householdSlot[f] * households + h`, person cells likewise; an empty
+    /// range with start -1 is no value.
+    private var householdCells: [Range<Int>]
+    private var personCells: [Range<Int>]
+    /// By field: where its cells begin, or -1 for a field that is not text.
+    private let householdSlot: [Int]
+    private let personSlot: [Int]
     static let none = -1..<(-1)
 
-    init(schema: Schema, householdText: [Bool], personText: [Bool]) {
-        household = householdText.map { $0 ? [] : nil }
-        person = personText.map { $0 ? [] : nil }
+    /// Room for up to `households` households of `persons` persons in all, every cell empty.
+    init(householdText: [Bool], personText: [Bool], households: Int, persons: Int) {
+        func slots(_ text: [Bool], _ n: Int) -> [Int] {
+            var next = 0
+            return text.map { t in
+                guard t else { return -1 }
+                defer { next += n }
+                return next
+            }
+        }
+        householdSlot = slots(householdText, households)
+        personSlot = slots(personText, persons)
+        householdCells = Array(repeating: Self.none, count: householdText.filter { $0 }.count * households)
+        personCells = Array(repeating: Self.none, count: personText.filter { $0 }.count * persons)
     }
 
-    mutating func addHousehold(members: Int) {
-        for i in household.indices where household[i] != nil { household[i]!.append(Self.none) }
-        for i in person.indices where person[i] != nil { person[i]!.append(contentsOf: repeatElement(Self.none, count: members)) }
-    }
+    /// Whether field `f` of the level is text (kept here).
+    func holdsHousehold(_ f: Int) -> Bool { householdSlot[f] >= 0 }
+    func holdsPerson(_ f: Int) -> Bool { personSlot[f] >= 0 }
 
-    mutating func removeLastHousehold(members: Int) {
-        for i in household.indices where household[i] != nil { household[i]!.removeLast() }
-        for i in person.indices where person[i] != nil { person[i]!.removeLast(members) }
+    /// Empties a household's cells and its members' (a household taken back from the batch).
+    mutating func clear(household h: Int, persons: Range<Int>) {
+        for slot in householdSlot where slot >= 0 { householdCells[slot + h] = Self.none }
+        for slot in personSlot where slot >= 0 {
+            for p in persons { personCells[slot + p] = Self.none }
+        }
     }
 
     func household(_ f: Int, _ h: Int) -> Range<Int>? {
-        let r = household[f]![h]
+        let r = householdCells[householdSlot[f] + h]
         return r.lowerBound < 0 ? nil : r
     }
 
     func person(_ f: Int, _ p: Int) -> Range<Int>? {
-        let r = person[f]![p]
+        let r = personCells[personSlot[f] + p]
         return r.lowerBound < 0 ? nil : r
     }
 
     mutating func setHousehold(_ f: Int, _ h: Int, _ cell: some Collection<UInt8>) {
-        household[f]![h] = bytes.count..<(bytes.count + cell.count)
+        householdCells[householdSlot[f] + h] = bytes.count..<(bytes.count + cell.count)
         bytes.append(contentsOf: cell)
     }
 
     mutating func setPerson(_ f: Int, _ p: Int, _ cell: some Collection<UInt8>) {
-        person[f]![p] = bytes.count..<(bytes.count + cell.count)
+        personCells[personSlot[f] + p] = bytes.count..<(bytes.count + cell.count)
         bytes.append(contentsOf: cell)
     }
 }

@@ -162,7 +162,7 @@ public struct ScreeningJob {
         var batchPath: BatchScreening?
         var rows = CSVRows()
         var rowParser = CSVRowParser()
-        var finished = Set<UInt64>()
+        var finished = FinishedHouseholds()
         // Batches alternate between two sets of per-worker contexts: while the workers decide
         // one batch, this thread reads and groups the next.
         let contexts = (0..<(2 * max(1, jobs))).map { _ in BatchScreening.Contexts() }
