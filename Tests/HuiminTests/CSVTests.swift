@@ -1,4 +1,4 @@
-import RosterScreening
+@testable import RosterScreening
 import Testing
 
 @Suite("CSV and encodings")
@@ -79,5 +79,34 @@ struct CSVTests {
             out += decoder.decode(bytes[split...], final: true)
             #expect(String(decoding: out, as: UTF8.self) == "张三,户号", "split at \(split)")
         }
+    }
+}
+
+@Suite("Households already finished")
+struct FinishedHouseholdsTests {
+    /// Ids in roster order, and whether each is new (false: its household was finished before).
+    static let table: [([String], [Bool])] = [
+        (["H1", "H2", "H3"], [true, true, true]),
+        (["H1", "H2", "H1"], [true, true, false]),
+        // Out of order from the third id on: the ids noted while ascending are still known.
+        (["H1", "H3", "H2", "H1", "H3", "H4"], [true, true, true, false, false, true]),
+        (["B", "A", "C", "A", "B"], [true, true, true, false, false]),
+        // Byte order, not numeric: H10 comes before H9.
+        (["H9", "H10", "H9"], [true, true, false]),
+        (["户2", "户1", "户2"], [true, true, false]),
+    ]
+
+    @Test("a household seen again is caught, whether the ids ascend or not", arguments: table)
+    func seenAgain(_ ids: [String], _ expected: [Bool]) {
+        var finished = FinishedHouseholds()
+        #expect(ids.map { finished.insert($0.utf8) } == expected)
+    }
+
+    @Test("many households out of order: every one new once, then every one seen")
+    func many() {
+        var finished = FinishedHouseholds()
+        let ids = (0..<20_000).map { "H\(($0 &* 7919) % 20_000)" }
+        #expect(ids.allSatisfy { finished.insert($0.utf8) })
+        #expect(!ids.contains { finished.insert($0.utf8) })
     }
 }

@@ -1,10 +1,15 @@
 /// Complete CSV rows as byte ranges in one buffer: what `CSVParser` hands out as records, without
 /// a string per field. Field `c` of row `r` is `bytes[field(r, c)]`, unquoted and unescaped.
+///
+/// The buffer holds the input as read: a field's range leaves out its quotes and the commas and
+/// line breaks between fields, so most input is never copied again. Only a field with an escaped
+/// quote (`""`) or text after its closing quote is moved down within its own bytes.
 public struct CSVRows: Sendable {
     public internal(set) var bytes: [UInt8] = []
-    /// The end of every field in `bytes`, row after row.
+    /// The start and end of every field in `bytes`, row after row.
+    var fieldStarts: [Int32] = []
     var fieldEnds: [Int32] = []
-    /// Each row's first entry in `fieldEnds`; one more gives the end of the last row.
+    /// Each row's first field; one more gives the end of the last row.
     var rowStart: [Int32] = [0]
     /// Each row's line in the file (1-based, counting the header).
     public internal(set) var lines: [Int32] = []
@@ -17,14 +22,7 @@ public struct CSVRows: Sendable {
 
     public func field(_ r: Int, _ c: Int) -> Range<Int> {
         let i = Int(rowStart[r]) + c
-        let start = i == 0 ? 0 : Int(fieldEnds[i - 1])
-        return start..<Int(fieldEnds[i])
-    }
-
-    /// Where row `r`'s bytes begin.
-    func byteStart(_ r: Int) -> Int {
-        let i = Int(rowStart[r])
-        return i == 0 ? 0 : Int(fieldEnds[i - 1])
+        return Int(fieldStarts[i])..<Int(fieldEnds[i])
     }
 
     public func string(_ r: Int, _ c: Int) -> String { String(decoding: bytes[field(r, c)], as: UTF8.self) }
@@ -34,17 +32,20 @@ public struct CSVRows: Sendable {
         CSVRecord(fields: (0..<fieldCount(r)).map { string(r, $0) }, line: Int(lines[r]))
     }
 
-    /// Keeps rows `r...` (and any bytes after them, a row still being read) and returns the rows
+    /// Keeps rows `r...` (and any bytes and fields after them, a row still being read) and returns the rows
     /// before `r`. `shift` receives how far the kept bytes moved down.
     mutating func split(at r: Int, shift: (Int) -> Void) -> CSVRows {
-        let offset = r < count ? byteStart(r) : (fieldEnds.last.map(Int.init) ?? 0)
         let firstField = Int(rowStart[r])
+        // The bytes kept begin with row `r`'s first field, or after the last field of the rows given.
+        let offset = r < count ? Int(fieldStarts[firstField]) : firstField > 0 ? Int(fieldEnds[firstField - 1]) : 0
         var rest = CSVRows()
         rest.bytes = Array(bytes[offset...])
+        rest.fieldStarts = fieldStarts[firstField...].map { $0 - Int32(offset) }
         rest.fieldEnds = fieldEnds[firstField...].map { $0 - Int32(offset) }
         rest.rowStart = rowStart[r...].map { $0 - Int32(firstField) }
         rest.lines = Array(lines[r...])
         bytes.removeSubrange(offset...)
+        fieldStarts.removeSubrange(firstField...)
         fieldEnds.removeSubrange(firstField...)
         rowStart.removeSubrange((r + 1)...)
         lines.removeSubrange(r...)
@@ -54,8 +55,12 @@ public struct CSVRows: Sendable {
     }
 }
 
-/// `CSVParser`'s reading of RFC 4180, byte for byte, into `CSVRows`: the same records, the same
-/// line numbers, the same error for an unclosed quote. Runs of ordinary bytes are copied whole.
+/// `CSVParser`'s reading of RFC 4180 into `CSVRows`. Quotes are read as spreadsheets read them:
+/// a quote opens a quoted field only at the start of a field's text; `""` inside one is a quote;
+/// a quote elsewhere, and text after a closing quote, are kept as they are. A blank line, or
+/// one of only `""`, is no record. An unclosed quote at the end is an error naming its line.
+///
+/// The fields of a row still being read are already in `rows` (after its last row's fields).
 public struct CSVRowParser {
     private var inQuotes = false
     private var quoteClosed = false
@@ -63,71 +68,111 @@ public struct CSVRowParser {
     private var recordLine = 1
     private var started = false
     private var pendingCR = false
-    /// The ends of the current row's finished fields, and where its current field starts.
-    private var rowEnds: [Int32] = []
+    /// The current field's text so far is `rows.bytes[fieldStart..<write]`.
     private var fieldStart = 0
-    private var rowByteStart = 0
+    private var write = 0
 
     public init() {}
 
+    /// Bytes that end a run of a field's text: a quote, a comma, CR, LF.
+    private static let special: [Bool] = (0..<256).map { $0 == 34 || $0 == 44 || $0 == 10 || $0 == 13 }
+
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, into rows: inout CSVRows) {
-        var i = 0
-        let n = chunk.count
-        while i < n {
-            let b = chunk[i]
-            if pendingCR {
-                pendingCR = false
-                if b == 10 { i += 1; continue }
+        guard !chunk.isEmpty else { return }
+        // The bytes are taken out of `rows` while rows are added to it (not copied: held once).
+        var bytes = rows.bytes
+        rows.bytes = []
+        defer { rows.bytes = bytes }
+        let base = bytes.count
+        bytes.append(contentsOf: chunk)
+        let n = bytes.count
+        // The state in locals while the chunk is read.
+        var (inQuotes, quoteClosed, line, recordLine, started, pendingCR, fieldStart, write) =
+            (self.inQuotes, self.quoteClosed, self.line, self.recordLine, self.started, self.pendingCR, self.fieldStart, self.write)
+        defer {
+            (self.inQuotes, self.quoteClosed, self.line, self.recordLine, self.started, self.pendingCR, self.fieldStart, self.write) =
+                (inQuotes, quoteClosed, line, recordLine, started, pendingCR, fieldStart, write)
+        }
+        bytes.withUnsafeMutableBufferPointer { b in
+            Self.special.withUnsafeBufferPointer { special in
+                let p = b.baseAddress!
+                /// Keeps `b[from..<to]` as the field's next text, moving it down when bytes were left out before it.
+                @inline(__always) func keep(_ from: Int, _ to: Int) {
+                    guard to > from else { return }
+                    if write == fieldStart, write < from {
+                        // Nothing kept yet: the field's text simply begins here.
+                        fieldStart = from
+                        write = from
+                    }
+                    if write != from { (p + write).update(from: p + from, count: to - from) }
+                    write += to - from
+                }
+                @inline(__always) func endField(next: Int) {
+                    rows.fieldStarts.append(Int32(fieldStart))
+                    rows.fieldEnds.append(Int32(write))
+                    fieldStart = next
+                    write = next
+                    quoteClosed = false
+                    started = true
+                }
+                var i = base
+                while i < n {
+                    let c = p[i]
+                    if pendingCR {
+                        pendingCR = false
+                        if c == 10 { i += 1; continue }
+                    }
+                    if inQuotes {
+                        var j = i
+                        while j < n, p[j] != 34 {
+                            if p[j] == 10 { line += 1 }
+                            j += 1
+                        }
+                        keep(i, j)
+                        if j < n {
+                            inQuotes = false
+                            quoteClosed = true
+                            j += 1
+                        }
+                        i = j
+                        continue
+                    }
+                    switch c {
+                    case 34:
+                        started = true
+                        if quoteClosed {
+                            keep(i, i + 1)
+                            inQuotes = true
+                        } else if write == fieldStart {
+                            // An opening quote: the text begins after it.
+                            fieldStart = i + 1
+                            write = i + 1
+                            inQuotes = true
+                        } else {
+                            keep(i, i + 1)
+                        }
+                        quoteClosed = false
+                    case 44:
+                        endField(next: i + 1)
+                    case 10, 13:
+                        endField(next: i + 1)
+                        Self.endRow(&rows, line: recordLine)
+                        started = false
+                        line += 1
+                        recordLine = line
+                        pendingCR = c == 13
+                    default:
+                        var j = i + 1
+                        while j < n, !special[Int(p[j])] { j += 1 }
+                        keep(i, j)
+                        quoteClosed = false
+                        started = true
+                        i = j
+                        continue
+                    }
+                    i += 1
+                }
             }
-            if inQuotes {
-                var j = i
-                while j < n, chunk[j] != 34 {
-                    if chunk[j] == 10 { line += 1 }
-                    j += 1
-                }
-                rows.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[i..<j]))
-                if j < n {
-                    inQuotes = false
-                    quoteClosed = true
-                    j += 1
-                }
-                i = j
-                continue
-            }
-            switch b {
-            case 34:
-                started = true
-                if quoteClosed {
-                    rows.bytes.append(34)
-                    inQuotes = true
-                } else if rows.bytes.count == fieldStart {
-                    inQuotes = true
-                } else {
-                    rows.bytes.append(34)
-                }
-                quoteClosed = false
-            case 44:
-                endField(&rows)
-            case 10, 13:
-                endField(&rows)
-                endRow(&rows)
-                line += 1
-                recordLine = line
-                pendingCR = b == 13
-            default:
-                var j = i + 1
-                while j < n {
-                    let c = chunk[j]
-                    if c == 34 || c == 44 || c == 10 || c == 13 { break }
-                    j += 1
-                }
-                rows.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[i..<j]))
-                quoteClosed = false
-                started = true
-                i = j
-                continue
-            }
-            i += 1
         }
     }
 
@@ -136,38 +181,32 @@ public struct CSVRowParser {
         if inQuotes {
             return CSVError(line: recordLine, message: "a quoted field opened on line \(recordLine) is never closed: the file is cut off or has an unbalanced quote")
         }
-        if started || rows.bytes.count > fieldStart || !rowEnds.isEmpty {
-            endField(&rows)
-            endRow(&rows)
+        if started || write > fieldStart || rows.fieldEnds.count > Int(rows.rowStart.last!) {
+            rows.fieldStarts.append(Int32(fieldStart))
+            rows.fieldEnds.append(Int32(write))
+            Self.endRow(&rows, line: recordLine)
+            started = false
+            fieldStart = rows.bytes.count
+            write = fieldStart
         }
         return nil
     }
 
-    /// The bytes of a row still being read moved down by `offset` (the rows before were taken).
+    /// The bytes still being read moved down by `offset` (the rows before were taken).
     mutating func shift(_ offset: Int) {
         fieldStart -= offset
-        rowByteStart -= offset
-        for i in rowEnds.indices { rowEnds[i] -= Int32(offset) }
+        write -= offset
     }
 
-    private mutating func endField(_ rows: inout CSVRows) {
-        rowEnds.append(Int32(rows.bytes.count))
-        fieldStart = rows.bytes.count
-        quoteClosed = false
-        started = true
-    }
-
-    private mutating func endRow(_ rows: inout CSVRows) {
-        defer {
-            rowEnds.removeAll(keepingCapacity: true)
-            started = false
-            rowByteStart = rows.bytes.count
-            fieldStart = rowByteStart
+    /// Ends the row whose fields follow the last row's: a record, unless it is a blank line.
+    private static func endRow(_ rows: inout CSVRows, line: Int) {
+        let first = Int(rows.rowStart[rows.rowStart.count - 1])
+        if rows.fieldEnds.count == first + 1, rows.fieldEnds[first] == rows.fieldStarts[first] {
+            rows.fieldStarts.removeLast()
+            rows.fieldEnds.removeLast()
+            return
         }
-        // A blank line is no record.
-        if rowEnds.count == 1, rowEnds[0] == Int32(rowByteStart) { return }
-        rows.fieldEnds.append(contentsOf: rowEnds)
         rows.rowStart.append(Int32(rows.fieldEnds.count))
-        rows.lines.append(Int32(recordLine))
+        rows.lines.append(Int32(line))
     }
 }
