@@ -80,70 +80,99 @@ public final class BatchExplainer: @unchecked Sendable {
         var isOverlap: Bool
     }
 
-    final class PolicyText {
-        let title: [UInt8]
-        let person: Bool
-        let hasAmount: Bool
-        let conditions: [ConditionText]
-        /// By condition: what would change it when unmet.
-        let changes: [Change?]
-        let calculation: Range<Int32>?
+    /// A policy's texts as plain values (ranges of `bytes`, indices of `conditions`), so that
+    /// reading one copies no reference.
+    struct PolicyText {
+        var title: Range<Int32>
+        var person: Bool
+        var hasAmount: Bool
+        /// Its conditions' texts and changes, in the order of `policy.conditions`, from here on.
+        var conditions: Int32
+        var calculation: Range<Int32>?
         /// "  依据：…\n", or nothing.
-        let basis: [UInt8]
+        var basis: Range<Int32>
         /// Why it is unmet when not in effect on the date.
-        let notInEffect: [UInt8]
-        /// By the index of a policy it gives way to: the rules' wording of that, else huimin's.
-        let gaveWay: [Int: Range<Int32>]
-        let gaveWayPhrase: [Int: Int]
+        var notInEffect: Range<Int32>
+    }
 
-        init(
-            title: [UInt8], person: Bool, hasAmount: Bool, conditions: [ConditionText], changes: [Change?], calculation: Range<Int32>?,
-            basis: [UInt8], notInEffect: [UInt8], gaveWay: [Int: Range<Int32>], gaveWayPhrase: [Int: Int]
-        ) {
-            self.title = title
-            self.person = person
-            self.hasAmount = hasAmount
-            self.conditions = conditions
-            self.changes = changes
-            self.calculation = calculation
-            self.basis = basis
-            self.notInEffect = notInEffect
-            self.gaveWay = gaveWay
-            self.gaveWayPhrase = gaveWayPhrase
-        }
+    /// By the index of a policy one gives way to (择高): the rules' wording of that, else
+    /// huimin's sentence (in `phrases`).
+    struct GaveWay {
+        var text: [Int: Range<Int32>] = [:]
+        var phrase: [Int: Int] = [:]
     }
 
     public let plan: BatchPlan
-    var nodes: [Node] = []
-    var texts: [PolicyText?]
-    /// Every template's pieces, and the bytes of their fixed text.
-    var pieces: [Piece] = []
-    var bytes: [UInt8] = []
-    var types: [ExprType] = []
-    /// Each node's lane kind, read without copying the node.
-    var kinds: [LaneKind] = []
-    var phrases: [Phrase] = [Phrase(DecisionBuilder.reaching("\u{1}", on: "\u{2}"))]
+    let nodes: [Node]
+    /// By policy: its texts, if explained; what it gives way to.
+    let texts: Frozen<PolicyText?>
+    let gaveWay: [GaveWay]
+    /// Every condition's texts and change (`PolicyText.conditions` onwards), every template's
+    /// pieces, the bytes of their fixed text, and `DecisionBuilder`'s sentences taken apart.
+    let conditions: Frozen<ConditionText>
+    let changes: Frozen<Change?>
+    let pieces: Frozen<Piece>
+    let bytes: Frozen<UInt8>
+    let phrases: Frozen<Phrase>
+    /// Each node's lane kind, and the static types of values, read without copying a node.
+    let laneKinds: Frozen<LaneKind>
+    let valueTypes: Frozen<ExprType>
     /// "将于{date}年满{years}周岁", in `phrases`.
-    let reaching = 0
-    let unknown: [UInt8]
+    static let reaching = 0
+    /// The fixed words of every text, in `bytes`.
+    let unknown, tick, cross, open, close, ineligibleLine, ineligible, eligible, monthly, stop, bullet, reckoning, fullStop: Range<Int32>
 
     /// Nil when the text of a policy of `policies` needs what lanes cannot hold.
     public init?(plan: BatchPlan, policies: [Int]) {
         self.plan = plan
-        texts = Array(repeating: nil, count: plan.rules.policies.count)
-        unknown = Array(ValueFormatter.text(.unknown([]), .text).utf8)
+        var t = Templates(plan: plan)
+        var texts: [PolicyText?] = Array(repeating: nil, count: plan.rules.policies.count)
+        var gaveWay = Array(repeating: GaveWay(), count: plan.rules.policies.count)
         for i in policies {
-            guard let t = policyText(plan.rules.policies[i]) else { return nil }
-            texts[i] = t
+            guard let (text, way) = t.policyText(plan.rules.policies[i]) else { return nil }
+            texts[i] = text
+            gaveWay[i] = way
         }
+        unknown = t.text(ValueFormatter.text(.unknown([]), .text))
+        (tick, cross, open, close) = (t.text("✔ "), t.text("✘ "), t.text("（"), t.text("）"))
+        (ineligibleLine, ineligible, eligible, monthly) = (t.text("：不符合。\n  · "), t.text("：不符合。\n"), t.text("：符合"), t.text("，预计每月"))
+        (stop, bullet, reckoning, fullStop) = (t.text("。\n"), t.text("  · "), t.text("  计算："), t.text("。"))
+        (nodes, self.gaveWay) = (t.nodes, gaveWay)
+        (laneKinds, valueTypes) = (Frozen(t.kinds), Frozen(t.types))
+        self.texts = Frozen(texts)
+        conditions = Frozen(t.conditions)
+        changes = Frozen(t.changes)
+        pieces = Frozen(t.pieces)
+        bytes = Frozen(t.bytes)
+        phrases = Frozen(t.phrases)
     }
+
+    deinit {
+        texts.free(); conditions.free(); changes.free(); pieces.free(); bytes.free(); phrases.free(); laneKinds.free(); valueTypes.free()
+    }
+
+    /// Bytes `r` of the fixed text.
+    @inline(__always) func text(_ r: Range<Int32>) -> UnsafeBufferPointer<UInt8> { bytes.bytes(Int(r.lowerBound)..<Int(r.upperBound)) }
 
     // MARK: Taking the templates apart (once)
 
-    func policyText(_ p: CompiledPolicy) -> PolicyText? {
-        let person = p.subject == .person
+    /// The tables `init` fills, taking every explained policy's templates apart.
+    struct Templates {
+        let plan: BatchPlan
+        var nodes: [Node] = []
+        var kinds: [LaneKind] = []
+        var types: [ExprType] = []
         var conditions: [ConditionText] = []
         var changes: [Change?] = []
+        var pieces: [Piece] = []
+        var bytes: [UInt8] = []
+        var phrases: [Phrase] = [Phrase(DecisionBuilder.reaching("\u{1}", on: "\u{2}"))]
+
+        init(plan: BatchPlan) { self.plan = plan }
+
+    mutating func policyText(_ p: CompiledPolicy) -> (PolicyText, GaveWay)? {
+        let person = p.subject == .person
+        let first = Int32(conditions.count)
         for (c, depth) in p.conditions {
             var change: Change?
             if let t = c.change {
@@ -177,28 +206,31 @@ public final class BatchExplainer: @unchecked Sendable {
             guard let pieces = pieces(t, person: person) else { return nil }
             calculation = pieces
         }
-        var gaveWay: [Int: Range<Int32>] = [:], gaveWayPhrase: [Int: Int] = [:]
+        var gaveWay = GaveWay()
         for (other, text) in p.higherOf {
             phrases.append(Phrase(DecisionBuilder.gaveWay(to: plan.rules.policies[other].title, theirs: "\u{1}")))
-            gaveWayPhrase[other] = phrases.count - 1
+            gaveWay.phrase[other] = phrases.count - 1
             guard let text else { continue }
             guard let pieces = pieces(text, person: person) else { return nil }
-            gaveWay[other] = pieces
+            gaveWay.text[other] = pieces
         }
-        return PolicyText(
-            title: Array(p.title.utf8), person: person, hasAmount: p.amount != nil, conditions: conditions, changes: changes,
-            calculation: calculation, basis: p.basis.isEmpty ? [] : Array("  依据：\(p.basis.joined(separator: "；"))\n".utf8),
-            notInEffect: Array(DecisionBuilder.notInEffect(p, on: plan.today).utf8), gaveWay: gaveWay, gaveWayPhrase: gaveWayPhrase)
+        let policy = PolicyText(
+            title: text(p.title), person: person, hasAmount: p.amount != nil, conditions: first, calculation: calculation,
+            basis: text(p.basis.isEmpty ? "" : "  依据：\(p.basis.joined(separator: "；"))\n"),
+            notInEffect: text(DecisionBuilder.notInEffect(p, on: plan.today)))
+        return (policy, gaveWay)
+    }
+
+    /// Fixed text, as a range of `bytes`.
+    mutating func text(_ s: String) -> Range<Int32> {
+        let from = Int32(bytes.count)
+        bytes.append(contentsOf: s.utf8)
+        return from..<Int32(bytes.count)
     }
 
     /// A template's pieces, as a range of `pieces`; nil when a value is text that lanes cannot give.
-    func pieces(_ t: Template, person: Bool) -> Range<Int32>? {
+    mutating func pieces(_ t: Template, person: Bool) -> Range<Int32>? {
         let start = Int32(pieces.count)
-        func text(_ s: String) -> Range<Int32> {
-            let from = Int32(bytes.count)
-            bytes.append(contentsOf: s.utf8)
-            return from..<Int32(bytes.count)
-        }
         for part in t.parts {
             switch part {
             case .text(let s): pieces.append(Piece(kind: .text, text: text(s)))
@@ -213,11 +245,20 @@ public final class BatchExplainer: @unchecked Sendable {
                 default:
                     guard let n = node(e, person: person) else { return nil }
                     types.append(e.type)
-                    pieces.append(Piece(kind: .value, format: Self.format(nodes[n].kind, e.type), node: Int32(n), type: Int32(types.count - 1)))
+                    pieces.append(Piece(kind: .value, format: BatchExplainer.format(nodes[n].kind, e.type), node: Int32(n), type: Int32(types.count - 1)))
                 }
             }
         }
         return start..<Int32(pieces.count)
+    }
+
+    /// A kernel for `e`, as an index into `nodes`.
+    mutating func node(_ e: TExpr, person: Bool) -> Int? {
+        guard let n = plan.compile(e, person: person), n.kind != .members else { return nil }
+        nodes.append(n)
+        kinds.append(n.kind)
+        return nodes.count - 1
+    }
     }
 
     static func format(_ kind: LaneKind, _ type: ExprType) -> Format {
@@ -229,13 +270,6 @@ public final class BatchExplainer: @unchecked Sendable {
         }
     }
 
-    /// A kernel for `e`, as an index into `nodes`.
-    func node(_ e: TExpr, person: Bool) -> Int? {
-        guard let n = plan.compile(e, person: person), n.kind != .members else { return nil }
-        nodes.append(n)
-        kinds.append(n.kind)
-        return nodes.count - 1
-    }
 
     // MARK: A batch's values
 
@@ -244,26 +278,28 @@ public final class BatchExplainer: @unchecked Sendable {
     /// overflows sends its household to the row path like any other.
     public final class Values {
         /// Node `n`'s lane `i` at `at[n] + i`; `person[n]`: one lane a person, else a household.
-        let v: [Int64]
-        let k: [Bool]
-        let at: [Int]
-        let person: [Bool]
+        let v: Frozen<Int64>
+        let k: Frozen<Bool>
+        let at: Frozen<Int>
+        let person: Frozen<Bool>
         /// By policy: condition `c` of subject `s` at `outcomeAt[i] + c * subjects[i] + s`.
-        let outcomes: [UInt8]
-        let outcomeAt: [Int]
-        let subjects: [Int]
+        let outcomes: Frozen<UInt8>
+        let outcomeAt: Frozen<Int>
+        let subjects: Frozen<Int>
         /// By policy: subject `s`'s decisive conditions at `decisiveAt[i] + s`.
-        let decisive: [UInt64]
-        let decisiveAt: [Int]
+        let decisive: Frozen<UInt64>
+        let decisiveAt: Frozen<Int>
         /// By policy given way to: its amounts before 择高.
         let theirs: [Int: [Int64]]
-        let regionNames: [[UInt8]]
+        /// Context `c`'s region name is `regionNames[regionEnds[c]..<regionEnds[c + 1]]`.
+        let regionNames: Frozen<UInt8>
+        let regionEnds: Frozen<Int>
 
         init(_ explainer: BatchExplainer, _ run: BatchRun) {
             let plan = explainer.plan, count = plan.rules.policies.count
             var outcomes: [UInt8] = [], decisive: [UInt64] = [], theirs: [Int: [Int64]] = [:]
             var outcomeAt = Array(repeating: 0, count: count), subjects = Array(repeating: 0, count: count), decisiveAt = Array(repeating: 0, count: count)
-            for (i, t) in explainer.texts.enumerated() where t != nil && plan.inEffect(i) {
+            for (i, t) in explainer.texts.base.enumerated() where t != nil && plan.inEffect(i) {
                 let o = run.outcomes(i)
                 subjects[i] = o.status.count
                 outcomeAt[i] = outcomes.count
@@ -279,10 +315,24 @@ public final class BatchExplainer: @unchecked Sendable {
                 v += lanes.v
                 k += lanes.k
             }
-            (self.v, self.k, self.at, person) = (v, k, at, explainer.nodes.map(\.person))
-            (self.outcomes, self.outcomeAt, self.subjects, self.decisive, self.decisiveAt, self.theirs) = (outcomes, outcomeAt, subjects, decisive, decisiveAt, theirs)
-            regionNames = run.batch.contexts.map { Array($0.regionName.utf8) }
+            var names: [UInt8] = [], ends = [0]
+            for c in run.batch.contexts {
+                names += c.regionName.utf8
+                ends.append(names.count)
+            }
+            (self.v, self.k, self.at, person) = (Frozen(v), Frozen(k), Frozen(at), Frozen(explainer.nodes.map(\.person)))
+            (self.outcomes, self.outcomeAt, self.subjects) = (Frozen(outcomes), Frozen(outcomeAt), Frozen(subjects))
+            (self.decisive, self.decisiveAt, self.theirs) = (Frozen(decisive), Frozen(decisiveAt), theirs)
+            (regionNames, regionEnds) = (Frozen(names), Frozen(ends))
         }
+
+        deinit {
+            v.free(); k.free(); at.free(); person.free(); outcomes.free(); outcomeAt.free()
+            subjects.free(); decisive.free(); decisiveAt.free(); regionNames.free(); regionEnds.free()
+        }
+
+        /// Context `c`'s region name.
+        func region(_ c: Int) -> UnsafeBufferPointer<UInt8> { regionNames.bytes(regionEnds[c]..<regionEnds[c + 1]) }
     }
 
     public func values(_ run: BatchRun) -> Values { Values(self, run) }
@@ -294,80 +344,82 @@ public final class BatchExplainer: @unchecked Sendable {
     /// it. `label` is the person as a resident reads them (户主张某某); `status`, `amount` and
     /// `yielded` are the decision's, after 择高.
     public func append(
-        _ i: Int, subject s: Int, household h: Int, label: [UInt8], status: UInt8, amount: Int64, yielded: Int32,
+        _ i: Int, subject s: Int, household h: Int, label: UnsafeBufferPointer<UInt8>, status: UInt8, amount: Int64, yielded: Int32,
         _ values: Values, context: Int, to out: inout [UInt8]
     ) {
         guard let t = texts[i] else { return }
         let start = out.count
-        let filler = Filler(explainer: self, values: values, s: s, h: h, label: label, region: values.regionNames[context])
-        out.append(contentsOf: status == BatchOutcomes.eligible ? "✔ ".utf8 : "✘ ".utf8)
-        out.append(contentsOf: t.title)
-        if t.person {
-            out.append(contentsOf: "（".utf8)
-            out.append(contentsOf: label)
-            out.append(contentsOf: "）".utf8)
-        }
-        if !plan.inEffect(i) {
-            out.append(contentsOf: "：不符合。\n  · ".utf8)
-            out.append(contentsOf: t.notInEffect)
-            out.append(10)
-        } else if status == BatchOutcomes.eligible {
-            out.append(contentsOf: "：符合".utf8)
-            if t.hasAmount {
-                out.append(contentsOf: "，预计每月".utf8)
-                Fixed(raw: amount).appendYuan(to: &out)
+        do {
+            let filler = Filler(explainer: self, values: values, s: s, h: h, label: label, region: values.region(context))
+            out.append(contentsOf: text(status == BatchOutcomes.eligible ? tick : cross))
+            out.append(contentsOf: text(t.title))
+            if t.person {
+                out.append(contentsOf: text(open))
+                out.append(contentsOf: label)
+                out.append(contentsOf: text(close))
             }
-            out.append(contentsOf: "。\n".utf8)
-            let n = values.subjects[i], at = values.outcomeAt[i]
-            var bits = values.decisive[values.decisiveAt[i] + s]
-            while bits != 0 {
-                let c = bits.trailingZeroBitCount
-                bits &= bits - 1
-                let ct = t.conditions[c]
-                guard ct.depth > 0 else { continue }
-                let o = values.outcomes[at + c * n + s]
-                if ct.isOverlap, o != 1 { continue }
-                guard let template = o == 0 ? ct.met : o == 1 ? ct.unmet : o == 3 ? ct.excepted : nil else { continue }
-                out.append(contentsOf: "  · ".utf8)
-                filler.render(template, &out)
+            if !plan.inEffect(i) {
+                out.append(contentsOf: text(ineligibleLine))
+                out.append(contentsOf: text(t.notInEffect))
                 out.append(10)
-            }
-            if let calculation = t.calculation {
-                out.append(contentsOf: "  计算：".utf8)
-                filler.render(calculation, &out)
-                out.append(10)
-            }
-            out.append(contentsOf: t.basis)
-        } else {
-            out.append(contentsOf: "：不符合。\n".utf8)
-            let n = values.subjects[i], at = values.outcomeAt[i]
-            var bits = values.decisive[values.decisiveAt[i] + s]
-            var shown = 0
-            while bits != 0, shown < 2 {
-                let c = bits.trailingZeroBitCount
-                bits &= bits - 1
-                guard values.outcomes[at + c * n + s] == 1 else { continue }
-                let unmet = t.conditions[c].unmet
-                let line = out.count
-                out.append(contentsOf: "  · ".utf8)
-                if let unmet { filler.render(unmet, &out) }
-                guard filler.change(t.changes[c], &out) || unmet != nil else {
-                    out.removeSubrange(line...)
-                    continue
+            } else if status == BatchOutcomes.eligible {
+                out.append(contentsOf: text(eligible))
+                if t.hasAmount {
+                    out.append(contentsOf: text(monthly))
+                    Fixed(raw: amount).appendYuan(to: &out)
                 }
-                out.append(10)
-                shown += 1
-            }
-            if shown < 2, yielded >= 0 {
-                let other = Int(yielded)
-                out.append(contentsOf: "  · ".utf8)
-                if let custom = t.gaveWay[other] {
-                    filler.render(custom, &out)
-                } else {
-                    let theirs = Fixed(raw: values.theirs[other]?[s] ?? 0)
-                    phrases[t.gaveWayPhrase[other]!].append(to: &out) { _, out in theirs.appendYuan(to: &out) }
+                out.append(contentsOf: text(stop))
+                let n = values.subjects[i], at = values.outcomeAt[i]
+                var bits = values.decisive[values.decisiveAt[i] + s]
+                while bits != 0 {
+                    let c = bits.trailingZeroBitCount
+                    bits &= bits - 1
+                    let ct = conditions[Int(t.conditions) + c]
+                    guard ct.depth > 0 else { continue }
+                    let o = values.outcomes[at + c * n + s]
+                    if ct.isOverlap, o != 1 { continue }
+                    guard let template = o == 0 ? ct.met : o == 1 ? ct.unmet : o == 3 ? ct.excepted : nil else { continue }
+                    out.append(contentsOf: text(bullet))
+                    filler.render(template, &out)
+                    out.append(10)
                 }
-                out.append(10)
+                if let calculation = t.calculation {
+                    out.append(contentsOf: text(reckoning))
+                    filler.render(calculation, &out)
+                    out.append(10)
+                }
+                out.append(contentsOf: text(t.basis))
+            } else {
+                out.append(contentsOf: text(ineligible))
+                let n = values.subjects[i], at = values.outcomeAt[i]
+                var bits = values.decisive[values.decisiveAt[i] + s]
+                var shown = 0
+                while bits != 0, shown < 2 {
+                    let c = bits.trailingZeroBitCount
+                    bits &= bits - 1
+                    guard values.outcomes[at + c * n + s] == 1 else { continue }
+                    let unmet = conditions[Int(t.conditions) + c].unmet
+                    let line = out.count
+                    out.append(contentsOf: text(bullet))
+                    if let unmet { filler.render(unmet, &out) }
+                    guard filler.change(changes[Int(t.conditions) + c], &out) || unmet != nil else {
+                        out.removeSubrange(line...)
+                        continue
+                    }
+                    out.append(10)
+                    shown += 1
+                }
+                if shown < 2, yielded >= 0 {
+                    let other = Int(yielded)
+                    out.append(contentsOf: text(bullet))
+                    if let custom = gaveWay[i].text[other] {
+                        filler.render(custom, &out)
+                    } else {
+                        let theirs = Fixed(raw: values.theirs[other]?[s] ?? 0)
+                        phrases[gaveWay[i].phrase[other]!].append(to: &out) { _, out in theirs.appendYuan(to: &out) }
+                    }
+                    out.append(10)
+                }
             }
         }
         // `trimmingSpaces`: the last line break goes; anything more to trim is left to it.
@@ -378,14 +430,15 @@ public final class BatchExplainer: @unchecked Sendable {
         }
     }
 
-    /// Fills templates for one subject.
+    /// Fills templates for one subject. It holds what it reads without counting references:
+    /// the explainer and the batch's values outlive it, `label` and `region` are its caller's.
     struct Filler {
-        let explainer: BatchExplainer
-        let values: Values
+        unowned(unsafe) let explainer: BatchExplainer
+        unowned(unsafe) let values: Values
         let s: Int
         let h: Int
-        let label: [UInt8]
-        let region: [UInt8]
+        let label: UnsafeBufferPointer<UInt8>
+        let region: UnsafeBufferPointer<UInt8>
 
         /// Node `n`'s lane for the subject, if known.
         @inline(__always) func lane(_ n: Int) -> Int64? {
@@ -394,31 +447,27 @@ public final class BatchExplainer: @unchecked Sendable {
         }
 
         func render(_ range: Range<Int32>, _ out: inout [UInt8]) {
-            explainer.pieces.withUnsafeBufferPointer { pieces in
-                explainer.bytes.withUnsafeBufferPointer { bytes in
-                    for p in Int(range.lowerBound)..<Int(range.upperBound) {
-                        let piece = pieces[p]
-                        switch piece.kind {
-                        case .text: out.append(contentsOf: bytes[Int(piece.text.lowerBound)..<Int(piece.text.upperBound)])
-                        case .value:
-                            let n = Int(piece.node)
-                            if let v = lane(n) {
-                                explainer.appendValue(v, piece.format, node: n, type: Int(piece.type), &out)
-                            } else {
-                                out.append(contentsOf: explainer.unknown)
-                            }
-                        case .regionName: out.append(contentsOf: region)
-                        case .personName: out.append(contentsOf: label)
-                        case .choice:
-                            let yes = bytes[Int(piece.text.lowerBound)..<Int(piece.text.upperBound)]
-                            let no = bytes[Int(piece.otherwise.lowerBound)..<Int(piece.otherwise.upperBound)]
-                            if let b = lane(Int(piece.node)) {
-                                out.append(contentsOf: b != 0 ? yes : no)
-                            } else {
-                                // The evaluator's `if` on an unknown condition: the branches' value if they agree.
-                                if yes.elementsEqual(no) { out.append(contentsOf: yes) } else { out.append(contentsOf: explainer.unknown) }
-                            }
-                        }
+            let pieces = explainer.pieces
+            for p in Int(range.lowerBound)..<Int(range.upperBound) {
+                let piece = pieces[p]
+                switch piece.kind {
+                case .text: out.append(contentsOf: explainer.text(piece.text))
+                case .value:
+                    let n = Int(piece.node)
+                    if let v = lane(n) {
+                        explainer.appendValue(v, piece.format, node: n, type: Int(piece.type), &out)
+                    } else {
+                        out.append(contentsOf: explainer.text(explainer.unknown))
+                    }
+                case .regionName: out.append(contentsOf: region)
+                case .personName: out.append(contentsOf: label)
+                case .choice:
+                    let yes = explainer.text(piece.text), no = explainer.text(piece.otherwise)
+                    if let b = lane(Int(piece.node)) {
+                        out.append(contentsOf: b != 0 ? yes : no)
+                    } else {
+                        // The evaluator's `if` on an unknown condition: the branches' value if they agree.
+                        if yes.elementsEqual(no) { out.append(contentsOf: yes) } else { out.append(contentsOf: explainer.text(explainer.unknown)) }
                     }
                 }
             }
@@ -433,20 +482,21 @@ public final class BatchExplainer: @unchecked Sendable {
                 guard let y = lane(years), let d = lane(date) else { return false }
                 let day = Day(serial: Int32(truncatingIfNeeded: d))
                 guard day > explainer.plan.today else { return false }
-                explainer.phrases[explainer.reaching].append(to: &out) { hole, out in
+                explainer.phrases[BatchExplainer.reaching].append(to: &out) { hole, out in
                     if hole == 1 { Self.appendInt(y + Int64(plus), &out) } else { day.appendChinese(to: &out) }
                 }
             case .boundary(let phrase, let lhs, let lhsType, let rhs, let rhsType):
                 guard let l = lane(lhs), let r = lane(rhs) else { return false }
+                let explainer = self.explainer
                 explainer.phrases[phrase].append(to: &out) { hole, out in
                     if hole == 1 {
-                        explainer.appendValue(r, BatchExplainer.format(explainer.kinds[rhs], explainer.types[rhsType]), node: rhs, type: rhsType, &out)
+                        explainer.appendValue(r, BatchExplainer.format(explainer.laneKinds[rhs], explainer.valueTypes[rhsType]), node: rhs, type: rhsType, &out)
                     } else {
-                        explainer.appendValue(l, BatchExplainer.format(explainer.kinds[lhs], explainer.types[lhsType]), node: lhs, type: lhsType, &out)
+                        explainer.appendValue(l, BatchExplainer.format(explainer.laneKinds[lhs], explainer.valueTypes[lhsType]), node: lhs, type: lhsType, &out)
                     }
                 }
             }
-            out.append(contentsOf: "。".utf8)
+            out.append(contentsOf: explainer.text(explainer.fullStop))
             return true
         }
 
@@ -473,7 +523,32 @@ public final class BatchExplainer: @unchecked Sendable {
         case .plain: Fixed(raw: v).appendPlain(to: &out)
         case .date: Day(serial: Int32(truncatingIfNeeded: v)).appendChinese(to: &out)
         case .other:
-            out.append(contentsOf: ValueFormatter.text(Lanes.value(v, kinds[n]), types[type]).utf8)
+            out.append(contentsOf: ValueFormatter.text(Lanes.value(v, laneKinds[n]), valueTypes[type]).utf8)
         }
     }
+}
+
+/// An array's elements in memory of their own, read without reference counting or exclusivity
+/// checks: for tables a class builds once and reads per text. Its owner frees it in `deinit`.
+struct Frozen<T> {
+    let base: UnsafeMutableBufferPointer<T>
+
+    init(_ array: [T]) {
+        let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
+        _ = b.initialize(from: array)
+        base = UnsafeMutableBufferPointer(rebasing: b[0..<array.count])
+    }
+
+    @inline(__always) subscript(i: Int) -> T {
+        unsafeAddress { UnsafePointer(base.baseAddress! + i) }
+    }
+
+    func free() {
+        base.deinitialize()
+        base.deallocate()
+    }
+}
+
+extension Frozen<UInt8> {
+    @inline(__always) func bytes(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: base[r]) }
 }

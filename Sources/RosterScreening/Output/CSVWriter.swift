@@ -40,6 +40,35 @@ public enum CSVWriter {
         out.append(34)
     }
 
+    /// Starts a field to be written straight into `out` (a text made in place): returns where it
+    /// starts, for `endField`. A quote is put down first, as most such fields need one.
+    static func beginField(_ out: inout [UInt8]) -> Int {
+        out.append(34)
+        return out.count - 1
+    }
+
+    /// Ends a field begun at `start`: quoted as `append` quotes it, or its first quote taken back.
+    static func endField(_ out: inout [UInt8], _ start: Int) {
+        let n = out.count - start - 1
+        let (quotes, special) = out.withUnsafeBufferPointer { b -> (Bool, Bool) in
+            guard n > 0, let base = b.baseAddress.map({ $0 + start + 1 }) else { return (false, false) }
+            func has(_ c: UInt8) -> Bool { memchr(base, Int32(c), n) != nil }
+            return (has(34), has(10) || has(44) || has(13))
+        }
+        if quotes {
+            let field = Array(out[(start + 1)...])
+            out.removeSubrange(start...)
+            field.withUnsafeBufferPointer { append(buffer: $0, to: &out) }
+        } else if special {
+            out.append(34)
+        } else {
+            out.withUnsafeMutableBufferPointer { b in
+                if n > 0 { (b.baseAddress! + start).update(from: b.baseAddress! + start + 1, count: n) }
+            }
+            out.removeLast()
+        }
+    }
+
     public static func appendRow(_ fields: [String], to out: inout [UInt8]) {
         for (i, f) in fields.enumerated() {
             if i > 0 { out.append(44) }

@@ -32,17 +32,27 @@ extension BatchScreening {
         var out = part.bytes
         part.bytes = []
         defer { part.bytes = out }
-        // Each member as a resident reads them, for the texts of person policies.
-        let labels = values == nil ? [] : members.map { label($0, h, members, batch, text) }
-        var scratch: [UInt8] = []
+        // Each member as a resident reads them, for the texts of person policies: member `m`'s
+        // label is `labels[labelEnds[m - 1]..<labelEnds[m]]`.
+        var labels: [UInt8] = [], labelEnds: [Int] = [0]
+        if values != nil {
+            for p in members {
+                labels += label(p, h, members, batch, text)
+                labelEnds.append(labels.count)
+            }
+        }
         /// Policy `i`'s text for subject `s`, as a CSV field.
         func explanation(_ i: Int, _ s: Int) {
             let at = outcomes.at[i] + s
-            scratch.removeAll(keepingCapacity: true)
-            explainer!.append(
-                i, subject: s, household: h, label: personSubject[i] ? labels[s - members.lowerBound] : [], status: outcomes.status[at],
-                amount: outcomes.amount[at], yielded: outcomes.yielded[at], values!, context: Int(batch.context[h]), to: &scratch)
-            CSVWriter.append(bytes: scratch, to: &out)
+            let start = CSVWriter.beginField(&out)
+            labels.withUnsafeBufferPointer { l in
+                let m = s - members.lowerBound
+                let label = personSubject[i] ? UnsafeBufferPointer(rebasing: l[labelEnds[m]..<labelEnds[m + 1]]) : UnsafeBufferPointer(rebasing: l[0..<0])
+                explainer!.append(
+                    i, subject: s, household: h, label: label, status: outcomes.status[at],
+                    amount: outcomes.amount[at], yielded: outcomes.yielded[at], values!, context: Int(batch.context[h]), to: &out)
+            }
+            CSVWriter.endField(&out, start)
         }
         switch shape {
         case .long:
