@@ -21,6 +21,8 @@ public final class BatchExplainer: @unchecked Sendable {
             case personName
             /// Bytes `text` when node `node` is true, `otherwise` when false.
             case choice
+            /// In a sentence of `DecisionBuilder` (`phrases`): hole number `node`, filled by the caller.
+            case hole
         }
         var kind: Kind
         var format = Format.other
@@ -41,33 +43,6 @@ public final class BatchExplainer: @unchecked Sendable {
         /// A comparison: the sentence (in `phrases`; holes 1, the boundary, and 2, the value) and
         /// its sides' kernels and types (in `types`).
         case boundary(phrase: Int, lhs: Int, lhsType: Int, rhs: Int, rhsType: Int)
-    }
-
-    /// A sentence of `DecisionBuilder` taken apart once at its holes (made with the bytes 1, 2,
-    /// … in place of values), so that the wording stays in one place and filling it costs no
-    /// string.
-    struct Phrase {
-        var texts: [[UInt8]] = [[]]
-        var holes: [Int] = []
-
-        init(_ sentence: String) {
-            for b in sentence.utf8 {
-                if b >= 1, b <= 9 {
-                    holes.append(Int(b))
-                    texts.append([])
-                } else {
-                    texts[texts.count - 1].append(b)
-                }
-            }
-        }
-
-        func append(to out: inout [UInt8], _ fill: (Int, inout [UInt8]) -> Void) {
-            for (i, hole) in holes.enumerated() {
-                out.append(contentsOf: texts[i])
-                fill(hole, &out)
-            }
-            out.append(contentsOf: texts[holes.count])
-        }
     }
 
     /// A condition's texts, as ranges of `pieces` (empty: none).
@@ -113,7 +88,10 @@ public final class BatchExplainer: @unchecked Sendable {
     let changes: Frozen<Change?>
     let pieces: Frozen<Piece>
     let bytes: Frozen<UInt8>
-    let phrases: Frozen<Phrase>
+    /// `DecisionBuilder`'s sentences taken apart once at their holes (made with the bytes 1, 2, …
+    /// in place of values), as ranges of `pieces`: the wording stays in one place, and filling
+    /// it costs no string.
+    let phrases: Frozen<Range<Int32>>
     /// Each node's lane kind, and the static types of values, read without copying a node.
     let laneKinds: Frozen<LaneKind>
     let valueTypes: Frozen<ExprType>
@@ -166,9 +144,32 @@ public final class BatchExplainer: @unchecked Sendable {
         var changes: [Change?] = []
         var pieces: [Piece] = []
         var bytes: [UInt8] = []
-        var phrases: [Phrase] = [Phrase(DecisionBuilder.reaching("\u{1}", on: "\u{2}"))]
+        var phrases: [Range<Int32>] = []
 
-        init(plan: BatchPlan) { self.plan = plan }
+        init(plan: BatchPlan) {
+            self.plan = plan
+            phrase(DecisionBuilder.reaching("\u{1}", on: "\u{2}"))
+        }
+
+        /// Adds a sentence with holes (the bytes 1 to 9) to `phrases`.
+        mutating func phrase(_ sentence: String) {
+            let start = Int32(pieces.count)
+            var run: [UInt8] = []
+            func flush() {
+                if !run.isEmpty { pieces.append(Piece(kind: .text, text: text(String(decoding: run, as: UTF8.self)))) }
+                run = []
+            }
+            for b in sentence.utf8 {
+                if b >= 1, b <= 9 {
+                    flush()
+                    pieces.append(Piece(kind: .hole, node: Int32(b)))
+                } else {
+                    run.append(b)
+                }
+            }
+            flush()
+            phrases.append(start..<Int32(pieces.count))
+        }
 
     mutating func policyText(_ p: CompiledPolicy) -> (PolicyText, GaveWay)? {
         let person = p.subject == .person
@@ -187,7 +188,7 @@ public final class BatchExplainer: @unchecked Sendable {
                 } else {
                     guard let l = node(lhs, person: person), let r = node(rhs, person: person) else { return nil }
                     let label = DecisionBuilder.referenceLabel(lhs, rules: plan.rules) ?? "该项"
-                    phrases.append(Phrase(DecisionBuilder.boundary(label, op, "\u{1}", "\u{2}")))
+                    phrase(DecisionBuilder.boundary(label, op, "\u{1}", "\u{2}"))
                     types += [lhs.type, rhs.type]
                     change = .boundary(phrase: phrases.count - 1, lhs: l, lhsType: types.count - 2, rhs: r, rhsType: types.count - 1)
                 }
@@ -208,7 +209,7 @@ public final class BatchExplainer: @unchecked Sendable {
         }
         var gaveWay = GaveWay()
         for (other, text) in p.higherOf {
-            phrases.append(Phrase(DecisionBuilder.gaveWay(to: plan.rules.policies[other].title, theirs: "\u{1}")))
+            phrase(DecisionBuilder.gaveWay(to: plan.rules.policies[other].title, theirs: "\u{1}"))
             gaveWay.phrase[other] = phrases.count - 1
             guard let text else { continue }
             guard let pieces = pieces(text, person: person) else { return nil }
@@ -271,6 +272,47 @@ public final class BatchExplainer: @unchecked Sendable {
     }
 
 
+    /// What filling a template reads, as plain pointers (no reference to count): the
+    /// explainer's tables, and the date.
+    struct Tables {
+        let pieces: Frozen<Piece>
+        let bytes: Frozen<UInt8>
+        let phrases: Frozen<Range<Int32>>
+        let laneKinds: Frozen<LaneKind>
+        let valueTypes: Frozen<ExprType>
+        let unknown: Range<Int32>
+        let fullStop: Range<Int32>
+        let today: Day
+
+        @inline(__always) func text(_ r: Range<Int32>) -> UnsafeBufferPointer<UInt8> { bytes.bytes(Int(r.lowerBound)..<Int(r.upperBound)) }
+
+        /// A known lane of node `n` as `ValueFormatter.text` reads its value, in its `format` (with
+        /// `types[type]` for `.other`).
+        func appendValue(_ v: Int64, _ format: Format, node n: Int, type: Int, _ out: inout [UInt8]) {
+            switch format {
+            case .yuanInt: Fixed(v).appendYuan(to: &out)
+            case .int: Filler.appendInt(v, &out)
+            case .yuan: Fixed(raw: v).appendYuan(to: &out)
+            case .plain: Fixed(raw: v).appendPlain(to: &out)
+            case .date: Day(serial: Int32(truncatingIfNeeded: v)).appendChinese(to: &out)
+            case .other:
+                out.append(contentsOf: ValueFormatter.text(Lanes.value(v, laneKinds[n]), valueTypes[type]).utf8)
+            }
+        }
+    }
+
+    var tables: Tables {
+        Tables(pieces: pieces, bytes: bytes, phrases: phrases, laneKinds: laneKinds, valueTypes: valueTypes, unknown: unknown, fullStop: fullStop, today: plan.today)
+    }
+
+    /// A batch's values of every node, as plain pointers.
+    struct ValueLanes {
+        let v: Frozen<Int64>
+        let k: Frozen<Bool>
+        let at: Frozen<Int>
+        let person: Frozen<Bool>
+    }
+
     // MARK: A batch's values
 
     /// What the texts of one batch read: every value's lanes, each condition's outcome, which
@@ -331,6 +373,8 @@ public final class BatchExplainer: @unchecked Sendable {
             subjects.free(); decisive.free(); decisiveAt.free(); regionNames.free(); regionEnds.free()
         }
 
+        var lanes: ValueLanes { ValueLanes(v: v, k: k, at: at, person: person) }
+
         /// Context `c`'s region name.
         func region(_ c: Int) -> UnsafeBufferPointer<UInt8> { regionNames.bytes(regionEnds[c]..<regionEnds[c + 1]) }
     }
@@ -350,7 +394,7 @@ public final class BatchExplainer: @unchecked Sendable {
         guard let t = texts[i] else { return }
         let start = out.count
         do {
-            let filler = Filler(explainer: self, values: values, s: s, h: h, label: label, region: values.region(context))
+            let filler = Filler(explainer: tables, values: values.lanes, s: s, h: h, label: label, region: values.region(context))
             out.append(contentsOf: text(status == BatchOutcomes.eligible ? tick : cross))
             out.append(contentsOf: text(t.title))
             if t.person {
@@ -416,7 +460,7 @@ public final class BatchExplainer: @unchecked Sendable {
                         filler.render(custom, &out)
                     } else {
                         let theirs = Fixed(raw: values.theirs[other]?[s] ?? 0)
-                        phrases[gaveWay[i].phrase[other]!].append(to: &out) { _, out in theirs.appendYuan(to: &out) }
+                        filler.sentence(gaveWay[i].phrase[other]!, &out) { _, out in theirs.appendYuan(to: &out) }
                     }
                     out.append(10)
                 }
@@ -433,8 +477,8 @@ public final class BatchExplainer: @unchecked Sendable {
     /// Fills templates for one subject. It holds what it reads without counting references:
     /// the explainer and the batch's values outlive it, `label` and `region` are its caller's.
     struct Filler {
-        unowned(unsafe) let explainer: BatchExplainer
-        unowned(unsafe) let values: Values
+        let explainer: Tables
+        let values: ValueLanes
         let s: Int
         let h: Int
         let label: UnsafeBufferPointer<UInt8>
@@ -459,6 +503,7 @@ public final class BatchExplainer: @unchecked Sendable {
                     } else {
                         out.append(contentsOf: explainer.text(explainer.unknown))
                     }
+                case .hole: break
                 case .regionName: out.append(contentsOf: region)
                 case .personName: out.append(contentsOf: label)
                 case .choice:
@@ -481,23 +526,28 @@ public final class BatchExplainer: @unchecked Sendable {
             case .age(let years, let date, let plus):
                 guard let y = lane(years), let d = lane(date) else { return false }
                 let day = Day(serial: Int32(truncatingIfNeeded: d))
-                guard day > explainer.plan.today else { return false }
-                explainer.phrases[BatchExplainer.reaching].append(to: &out) { hole, out in
+                guard day > explainer.today else { return false }
+                sentence(BatchExplainer.reaching, &out) { hole, out in
                     if hole == 1 { Self.appendInt(y + Int64(plus), &out) } else { day.appendChinese(to: &out) }
                 }
             case .boundary(let phrase, let lhs, let lhsType, let rhs, let rhsType):
                 guard let l = lane(lhs), let r = lane(rhs) else { return false }
-                let explainer = self.explainer
-                explainer.phrases[phrase].append(to: &out) { hole, out in
-                    if hole == 1 {
-                        explainer.appendValue(r, BatchExplainer.format(explainer.laneKinds[rhs], explainer.valueTypes[rhsType]), node: rhs, type: rhsType, &out)
-                    } else {
-                        explainer.appendValue(l, BatchExplainer.format(explainer.laneKinds[lhs], explainer.valueTypes[lhsType]), node: lhs, type: lhsType, &out)
-                    }
+                sentence(phrase, &out) { hole, out in
+                    let (v, n, type) = hole == 1 ? (r, rhs, rhsType) : (l, lhs, lhsType)
+                    explainer.appendValue(v, BatchExplainer.format(explainer.laneKinds[n], explainer.valueTypes[type]), node: n, type: type, &out)
                 }
             }
             out.append(contentsOf: explainer.text(explainer.fullStop))
             return true
+        }
+
+        /// Appends sentence `k` of `phrases`, with `fill` writing each hole's value by its number.
+        @inline(__always) func sentence(_ k: Int, _ out: inout [UInt8], _ fill: (Int, inout [UInt8]) -> Void) {
+            let range = explainer.phrases[k]
+            for p in Int(range.lowerBound)..<Int(range.upperBound) {
+                let piece = explainer.pieces[p]
+                if piece.kind == .hole { fill(Int(piece.node), &out) } else { out.append(contentsOf: explainer.text(piece.text)) }
+            }
         }
 
         /// An integer's decimal digits.
@@ -509,23 +559,10 @@ public final class BatchExplainer: @unchecked Sendable {
                 m /= 10
             } while m > 0
             if v < 0 { out.append(UInt8(ascii: "-")) }
-            out[start...].reverse()
+            out.reverseTail(from: start)
         }
     }
 
-    /// A known lane of node `n` as `ValueFormatter.text` reads its value, in its `format` (with
-    /// `types[type]` for `.other`).
-    func appendValue(_ v: Int64, _ format: Format, node n: Int, type: Int, _ out: inout [UInt8]) {
-        switch format {
-        case .yuanInt: Fixed(v).appendYuan(to: &out)
-        case .int: Filler.appendInt(v, &out)
-        case .yuan: Fixed(raw: v).appendYuan(to: &out)
-        case .plain: Fixed(raw: v).appendPlain(to: &out)
-        case .date: Day(serial: Int32(truncatingIfNeeded: v)).appendChinese(to: &out)
-        case .other:
-            out.append(contentsOf: ValueFormatter.text(Lanes.value(v, laneKinds[n]), valueTypes[type]).utf8)
-        }
-    }
 }
 
 /// An array's elements in memory of their own, read without reference counting or exclusivity

@@ -147,7 +147,7 @@ public struct Fixed: Sendable, Hashable, Comparable {
             written += 1
         } while magnitude > 0 || written <= places
         if units < 0 { out.append(UInt8(ascii: "-")) }
-        out[start...].reverse()
+        out.reverseTail(from: start)
     }
 
     /// `self * b`, or nil where the product does not fit in 64 bits (the row evaluator would trap
@@ -240,6 +240,20 @@ public enum Rounding: String, Sendable, CaseIterable {
             if twice > whole { return q + away }
             if twice < whole { return q }
             return q % 2 == 0 ? q : q + away
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Reverses the bytes from `start` on, in place (digits written least significant first).
+    public mutating func reverseTail(from start: Int) {
+        withUnsafeMutableBufferPointer { b in
+            var (i, j) = (start, b.count - 1)
+            while i < j {
+                b.swapAt(i, j)
+                i += 1
+                j -= 1
+            }
         }
     }
 }
