@@ -174,3 +174,34 @@ extension ScreeningTests {
         #expect(e.description.contains("花名册, 说明"))
     }
 }
+
+@Suite("Output files")
+struct OutputFileTests {
+    /// Where to write: the temporary directory's file system, and a tmpfs where there is one
+    /// (which may refuse to write past the page cache, so the ordinary path takes over).
+    static let places = [FileManager.default.temporaryDirectory.path] + (FileManager.default.fileExists(atPath: "/dev/shm") ? ["/dev/shm"] : [])
+
+    @Test("a big output written past the page cache holds every byte, in order, and no more", arguments: places)
+    func direct(_ place: String) throws {
+        // Chunks of every size about the 4 KB block and the 8 MB stage, 21 MB in all; past the
+        // page cache from byte 10,000 (not on a block boundary) on.
+        let sizes = [1, 4095, 4097, 10_000, 3 << 20, 7, 9 << 20, 4096, 65_536, 1, 8 << 20, 12_345]
+        var expected: [UInt8] = []
+        let path = place + "/huimin-out-\(UUID().uuidString).csv"
+        defer { unlink(path) }
+        let file = try OutputFile(path: path, otherwise: 1, directFrom: 10_000)
+        for (i, n) in sizes.enumerated() {
+            let chunk = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) }
+            expected += chunk
+            #expect(file.write(contentsOf: chunk))
+        }
+        #expect(file.commit())
+        let written = try #require(FileManager.default.contents(atPath: path))
+        #expect(written.count == expected.count)
+        // Where they differ, if they do: not two 21 MB arrays.
+        if written != Data(expected) {
+            let at = zip(written, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(written.count, expected.count)
+            Issue.record("the file differs from what was written from byte \(at) on")
+        }
+    }
+}
