@@ -70,11 +70,11 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
             out.append(UInt8(ascii: "0") + UInt8(n.magnitude % 10))
         }
         number(y)
-        out.append(contentsOf: [0xE5, 0xB9, 0xB4])  // 年
+        out.append(0xE5, 0xB9, 0xB4)  // 年
         number(m)
-        out.append(contentsOf: [0xE6, 0x9C, 0x88])  // 月
+        out.append(0xE6, 0x9C, 0x88)  // 月
         number(d)
-        out.append(contentsOf: [0xE6, 0x97, 0xA5])  // 日
+        out.append(0xE6, 0x97, 0xA5)  // 日
     }
 
     public func adding(days: Int) -> Day { Day(serial: serial + Int32(days)) }

@@ -108,7 +108,7 @@ public struct Fixed: Sendable, Hashable, Comparable {
     public func appendYuan(to out: inout [UInt8]) {
         let cents = rounded(to: .fen, mode: .halfUp)
         cents.append(places: cents.isWhole ? 0 : 2, grouped: true, to: &out)
-        out.append(contentsOf: [0xE5, 0x85, 0x83])  // 元
+        out.append(0xE5, 0x85, 0x83)  // 元
     }
 
     func format(places: Int, grouped: Bool) -> String {
@@ -245,6 +245,13 @@ public enum Rounding: String, Sendable, CaseIterable {
 }
 
 extension Array where Element == UInt8 {
+    /// Appends a three-byte character (a CJK one in UTF-8) without making an array of it.
+    @inline(__always) public mutating func append(_ a: UInt8, _ b: UInt8, _ c: UInt8) {
+        append(a)
+        append(b)
+        append(c)
+    }
+
     /// Reverses the bytes from `start` on, in place (digits written least significant first).
     public mutating func reverseTail(from start: Int) {
         withUnsafeMutableBufferPointer { b in

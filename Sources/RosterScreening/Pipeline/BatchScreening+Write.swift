@@ -112,8 +112,8 @@ extension BatchScreening {
 
     /// `DecisionStatus.rawValue` of a batch status.
     func appendStatus(_ status: UInt8, _ out: inout [UInt8]) {
-        let d: DecisionStatus = status == BatchOutcomes.eligible ? .eligible : status == BatchOutcomes.ineligible ? .ineligible : .undetermined
-        out.append(contentsOf: d.rawValue.utf8)
+        let range = statusCodes[Int(min(status, 2))]
+        codeBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
     func householdID(_ h: Int, _ text: TextCells, _ out: inout [UInt8]) {

@@ -65,6 +65,8 @@ struct BatchScreening: Sendable {
     let yieldCodes: [Range<Int>]
     /// By policy: its id as a CSV field, in `codeBytes`; whether it is in effect on the date.
     let policyIDs: [Range<Int>]
+    /// `DecisionStatus.rawValue` of the batch statuses (eligible, ineligible, undetermined), in `codeBytes`.
+    let statusCodes: [Range<Int>]
     let inEffect: [Bool]
 
     /// Nil when the output needs what only the row path gives (JSON lines) or the rules or
@@ -154,6 +156,7 @@ struct BatchScreening: Sendable {
             return code(field)
         }
         inEffect = rules.policies.indices.map(plan.inEffect)
+        statusCodes = [DecisionStatus.eligible, .ineligible, .undetermined].map { code($0.rawValue.utf8) }
         (self.codeBytes, self.codeAt, self.codeRanges) = (codeBytes, codeAt, codeRanges)
         let idField = schema.person.first { $0.kind == .idNumber }
         derivingIDField = idField != nil && schema.person.contains { $0.derive != nil } ? idField!.index : nil
