@@ -462,6 +462,8 @@ struct BatchScreening: Sendable {
 
     /// Whether a text field's cell is what the row path accepts (codes and 身份证号 are checked).
     static func validText(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Bool {
+        // A region code, on every row: its bytes are checked without making a string.
+        if case .region = field.kind { return FieldValueParser.isRegionCode(cell) }
         guard case .success(.text(let t)) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return false }
         return t.utf8.elementsEqual(cell)
     }

@@ -50,7 +50,7 @@ public enum FieldValueParser {
         case .text:
             return .success(.text(text))
         case .region:
-            guard text.count == 6, text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            guard isRegionCode(text.utf8) else {
                 return .failure(FieldValueError(message: "\(shown)不是6位行政区划代码", help: "如武汉市江岸区为 420102"))
             }
             return .success(.text(text))
@@ -77,6 +77,11 @@ public enum FieldValueParser {
         case .moneyByKind:
             return .failure(FieldValueError(message: "按类别的收入要分项填写", help: nil))
         }
+    }
+
+    /// Whether a cell is a 6-digit administrative region code (420102), read as bytes.
+    @inlinable public static func isRegionCode(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.count == 6 && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     public static func money(_ text: String, _ shown: String) -> Result<Fixed, FieldValueError> {
