@@ -58,6 +58,8 @@ struct ScreeningTests {
         ("a household without 户主", row("H1", "P1", "配偶"), "members", "户内没有户主"),
         ("conflicting household values", row("H1", "P1", deposits: "0") + row("H1", "P2", "配偶", deposits: "500"), "deposits", "前后不一致"),
         ("rows of a household split apart", row("H1", "P1") + row("H2", "P2") + row("H1", "P3", "配偶"), "household_id", "不相邻"),
+        ("a region code that is not six digits", row("H1", "P1").replacingOccurrences(of: ",420102,", with: ",42010A,"), "region", "不是6位行政区划代码"),
+        ("a region code in full-width digits", row("H1", "P1").replacingOccurrences(of: ",420102,", with: ",４２０１０２,"), "region", "不是6位行政区划代码"),
     ]
 
     @Test("each fault rejects its household, whole, and the counts reconcile", arguments: faults)
