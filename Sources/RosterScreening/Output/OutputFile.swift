@@ -2,6 +2,7 @@
 import Glibc
 #endif
 
+import Dispatch
 import SourceDiagnostics
 
 /// An output: a temporary file beside the target, renamed into place by `commit`; a path that
@@ -105,21 +106,34 @@ public final class OutputFile {
 /// A big output written past the page cache (`O_DIRECT`): the bytes are staged into aligned
 /// blocks and handed to the disk from there, not copied into the page cache first. A screening
 /// with every text writes 1.9 GB for 1M persons; on a virtual machine the page-cache copy alone
-/// can cost more CPU than all the workers' texts. The file offset is block-aligned when it starts.
+/// can cost more CPU than all the workers' texts. Two stages take turns: while one is written
+/// by a thread of its own (so the disk's time overlaps the screening, and no pool of threads
+/// that may all be busy or waiting has to run it), the other fills. The file offset is
+/// block-aligned when it starts.
 public final class DirectOutput {
     /// From how many bytes of output, and in what blocks and staging size.
     public static let from = 64 << 20
     static let block = 4096, size = 8 << 20
-    let fd: Int32
-    let stage: UnsafeMutableRawBufferPointer
-    var staged = 0
+    private let writer: Writer
+    /// The stage filling, and how much of it is.
+    private var current = 0
+    private var staged = 0
+    private var thread = pthread_t()
 
     /// Nil where the system or the file system does not write past the page cache.
     init?(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)
         guard let direct = Self.oDirect, flags >= 0, fcntl(fd, F_SETFL, flags | direct) == 0 else { return nil }
-        self.fd = fd
-        stage = .allocate(byteCount: Self.size, alignment: Self.block)
+        writer = Writer(fd: fd)
+        let started = pthread_create(&thread, nil, { arg in
+            Unmanaged<Writer>.fromOpaque(arg!).takeRetainedValue().run()
+            return nil
+        }, Unmanaged.passRetained(writer).toOpaque())
+        guard started == 0 else {
+            Unmanaged.passUnretained(writer).release()
+            _ = fcntl(fd, F_SETFL, flags)
+            return nil
+        }
     }
 
     /// `O_DIRECT` of <fcntl.h>, which the Glibc module does not export: its value is the
@@ -134,34 +148,82 @@ public final class DirectOutput {
         #endif
     }
 
-    deinit { stage.deallocate() }
+    deinit {
+        // The thread ends after any write under way; then the stages are freed with the writer.
+        writer.idle.wait()
+        writer.count = -1
+        writer.ready.signal()
+        pthread_join(thread, nil)
+        // A semaphore is not to be freed below the value it was made with (libdispatch traps).
+        writer.idle.signal()
+    }
 
     func put(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var rest = bytes
         while !rest.isEmpty {
             let n = min(rest.count, Self.size - staged)
-            UnsafeMutableRawBufferPointer(rebasing: stage[staged..<(staged + n)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<n]))
+            UnsafeMutableRawBufferPointer(rebasing: writer.stages[current][staged..<(staged + n)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<n]))
             staged += n
             rest = UnsafeRawBufferPointer(rebasing: rest[n...])
             if staged == Self.size {
-                guard flush(Self.size) else { return false }
+                guard hand(Self.size) else { return false }
             }
         }
         return true
     }
 
-    /// Writes the first `count` staged bytes (a whole number of blocks).
-    private func flush(_ count: Int) -> Bool {
-        let ok = Output.write(fd, UnsafeRawBufferPointer(rebasing: stage[..<count]))
+    /// Hands the first `count` bytes of the current stage (a whole number of blocks) to the
+    /// writing thread once its last write is done, and fills the other; false when a write failed.
+    private func hand(_ count: Int) -> Bool {
+        writer.idle.wait()
+        guard !writer.failed else {
+            writer.idle.signal()
+            return false
+        }
+        (writer.index, writer.count) = (current, count)
+        writer.ready.signal()
+        current = 1 - current
         staged = 0
-        return ok
+        return true
     }
 
-    /// Writes what is staged, the last block padded, then cuts the file to `length`.
+    /// Writes what is staged, the last block padded, waits for every write, then cuts the file
+    /// to `length`.
     func finish(length: Int) -> Bool {
-        guard staged > 0 else { return true }
-        let padded = (staged + Self.block - 1) / Self.block * Self.block
-        UnsafeMutableRawBufferPointer(rebasing: stage[staged..<padded]).initializeMemory(as: UInt8.self, repeating: 0)
-        return flush(padded) && ftruncate(fd, off_t(length)) == 0
+        if staged > 0 {
+            let padded = (staged + Self.block - 1) / Self.block * Self.block
+            UnsafeMutableRawBufferPointer(rebasing: writer.stages[current][staged..<padded]).initializeMemory(as: UInt8.self, repeating: 0)
+            guard hand(padded) else { return false }
+        }
+        writer.idle.wait()
+        defer { writer.idle.signal() }
+        return !writer.failed && ftruncate(writer.fd, off_t(length)) == 0
+    }
+
+    /// The writing thread's side: a stage to write is `index` and `count` (-1 to end), handed
+    /// over by `ready`; `idle` is signalled when it is written. Each field is touched by one
+    /// side at a time, in turn, as the semaphores order them.
+    final class Writer: @unchecked Sendable {
+        let fd: Int32
+        let stages: [UnsafeMutableRawBufferPointer] = (0..<2).map { _ in .allocate(byteCount: DirectOutput.size, alignment: DirectOutput.block) }
+        let ready = DispatchSemaphore(value: 0)
+        let idle = DispatchSemaphore(value: 1)
+        var index = 0
+        var count = 0
+        var failed = false
+
+        init(fd: Int32) { self.fd = fd }
+
+        deinit { for s in stages { s.deallocate() } }
+
+        func run() {
+            while true {
+                ready.wait()
+                guard count >= 0 else { return }
+                if !Output.write(fd, UnsafeRawBufferPointer(rebasing: stages[index][..<count])) { failed = true }
+                idle.signal()
+            }
+        }
     }
 }
+
