@@ -171,95 +171,95 @@ public final class BatchExplainer: @unchecked Sendable {
             phrases.append(start..<Int32(pieces.count))
         }
 
-    mutating func policyText(_ p: CompiledPolicy) -> (PolicyText, GaveWay)? {
-        let person = p.subject == .person
-        let first = Int32(conditions.count)
-        for (c, depth) in p.conditions {
-            var change: Change?
-            if let t = c.change {
+        mutating func policyText(_ p: CompiledPolicy) -> (PolicyText, GaveWay)? {
+            let person = p.subject == .person
+            let first = Int32(conditions.count)
+            for (c, depth) in p.conditions {
+                var change: Change?
+                if let t = c.change {
+                    guard let pieces = pieces(t, person: person) else { return nil }
+                    change = .text(pieces)
+                } else if case .leaf(let when, _) = c.kind, case .compare(let op, let lhs, let rhs) = when.op, lhs.type.isNumeric {
+                    if case .age = lhs.op, op == .greaterOrEqual || op == .greater, rhs.type == .int {
+                        let plus = op == .greater ? 1 : 0
+                        let n = plus == 0 ? rhs : TExpr(.arithmetic(.add, rhs, TExpr(.constant(.int(1)), .int, rhs.range)), .int, rhs.range)
+                        guard let years = node(rhs, person: person), let date = node(TExpr(.dateOfAge(n), .date, rhs.range), person: person) else { return nil }
+                        change = .age(years: years, date: date, plus: plus)
+                    } else {
+                        guard let l = node(lhs, person: person), let r = node(rhs, person: person) else { return nil }
+                        let label = DecisionBuilder.referenceLabel(lhs, rules: plan.rules) ?? "该项"
+                        phrase(DecisionBuilder.boundary(label, op, "\u{1}", "\u{2}"))
+                        types += [lhs.type, rhs.type]
+                        change = .boundary(phrase: phrases.count - 1, lhs: l, lhsType: types.count - 2, rhs: r, rhsType: types.count - 1)
+                    }
+                }
+                var texts: [Range<Int32>?] = []
+                for t in [c.met, c.unmet, c.excepted ?? c.met] {
+                    guard let t else { texts.append(nil); continue }
+                    guard let pieces = pieces(t, person: person) else { return nil }
+                    texts.append(pieces)
+                }
+                conditions.append(ConditionText(met: texts[0], unmet: texts[1], excepted: texts[2], depth: depth, isOverlap: c.isOverlap))
+                changes.append(change)
+            }
+            var calculation: Range<Int32>?
+            if let t = p.amount?.explain {
                 guard let pieces = pieces(t, person: person) else { return nil }
-                change = .text(pieces)
-            } else if case .leaf(let when, _) = c.kind, case .compare(let op, let lhs, let rhs) = when.op, lhs.type.isNumeric {
-                if case .age = lhs.op, op == .greaterOrEqual || op == .greater, rhs.type == .int {
-                    let plus = op == .greater ? 1 : 0
-                    let n = plus == 0 ? rhs : TExpr(.arithmetic(.add, rhs, TExpr(.constant(.int(1)), .int, rhs.range)), .int, rhs.range)
-                    guard let years = node(rhs, person: person), let date = node(TExpr(.dateOfAge(n), .date, rhs.range), person: person) else { return nil }
-                    change = .age(years: years, date: date, plus: plus)
-                } else {
-                    guard let l = node(lhs, person: person), let r = node(rhs, person: person) else { return nil }
-                    let label = DecisionBuilder.referenceLabel(lhs, rules: plan.rules) ?? "该项"
-                    phrase(DecisionBuilder.boundary(label, op, "\u{1}", "\u{2}"))
-                    types += [lhs.type, rhs.type]
-                    change = .boundary(phrase: phrases.count - 1, lhs: l, lhsType: types.count - 2, rhs: r, rhsType: types.count - 1)
+                calculation = pieces
+            }
+            var gaveWay = GaveWay()
+            for (other, text) in p.higherOf {
+                phrase(DecisionBuilder.gaveWay(to: plan.rules.policies[other].title, theirs: "\u{1}"))
+                gaveWay.phrase[other] = phrases.count - 1
+                guard let text else { continue }
+                guard let pieces = pieces(text, person: person) else { return nil }
+                gaveWay.text[other] = pieces
+            }
+            let policy = PolicyText(
+                title: text(p.title), person: person, hasAmount: p.amount != nil, conditions: first, calculation: calculation,
+                basis: text(p.basis.isEmpty ? "" : "  依据：\(p.basis.joined(separator: "；"))\n"),
+                notInEffect: text(DecisionBuilder.notInEffect(p, on: plan.today)))
+            return (policy, gaveWay)
+        }
+
+        /// Fixed text, as a range of `bytes`.
+        mutating func text(_ s: String) -> Range<Int32> {
+            let from = Int32(bytes.count)
+            bytes.append(contentsOf: s.utf8)
+            return from..<Int32(bytes.count)
+        }
+
+        /// A template's pieces, as a range of `pieces`; nil when a value is text that lanes cannot give.
+        mutating func pieces(_ t: Template, person: Bool) -> Range<Int32>? {
+            let start = Int32(pieces.count)
+            for part in t.parts {
+                switch part {
+                case .text(let s): pieces.append(Piece(kind: .text, text: text(s)))
+                case .value(let e):
+                    switch e.op {
+                    case .regionName: pieces.append(Piece(kind: .regionName))
+                    case .personName: pieces.append(Piece(kind: .personName))
+                    case .constant(.text(let s)): pieces.append(Piece(kind: .text, text: text(s)))
+                    case .conditional(let c, let a, let b) where e.type == .text:
+                        guard case .constant(.text(let x)) = a.op, case .constant(.text(let y)) = b.op, let n = node(c, person: person) else { return nil }
+                        pieces.append(Piece(kind: .choice, node: Int32(n), text: text(x), otherwise: text(y)))
+                    default:
+                        guard let n = node(e, person: person) else { return nil }
+                        types.append(e.type)
+                        pieces.append(Piece(kind: .value, format: BatchExplainer.format(nodes[n].kind, e.type), node: Int32(n), type: Int32(types.count - 1)))
+                    }
                 }
             }
-            var texts: [Range<Int32>?] = []
-            for t in [c.met, c.unmet, c.excepted ?? c.met] {
-                guard let t else { texts.append(nil); continue }
-                guard let pieces = pieces(t, person: person) else { return nil }
-                texts.append(pieces)
-            }
-            conditions.append(ConditionText(met: texts[0], unmet: texts[1], excepted: texts[2], depth: depth, isOverlap: c.isOverlap))
-            changes.append(change)
+            return start..<Int32(pieces.count)
         }
-        var calculation: Range<Int32>?
-        if let t = p.amount?.explain {
-            guard let pieces = pieces(t, person: person) else { return nil }
-            calculation = pieces
-        }
-        var gaveWay = GaveWay()
-        for (other, text) in p.higherOf {
-            phrase(DecisionBuilder.gaveWay(to: plan.rules.policies[other].title, theirs: "\u{1}"))
-            gaveWay.phrase[other] = phrases.count - 1
-            guard let text else { continue }
-            guard let pieces = pieces(text, person: person) else { return nil }
-            gaveWay.text[other] = pieces
-        }
-        let policy = PolicyText(
-            title: text(p.title), person: person, hasAmount: p.amount != nil, conditions: first, calculation: calculation,
-            basis: text(p.basis.isEmpty ? "" : "  依据：\(p.basis.joined(separator: "；"))\n"),
-            notInEffect: text(DecisionBuilder.notInEffect(p, on: plan.today)))
-        return (policy, gaveWay)
-    }
 
-    /// Fixed text, as a range of `bytes`.
-    mutating func text(_ s: String) -> Range<Int32> {
-        let from = Int32(bytes.count)
-        bytes.append(contentsOf: s.utf8)
-        return from..<Int32(bytes.count)
-    }
-
-    /// A template's pieces, as a range of `pieces`; nil when a value is text that lanes cannot give.
-    mutating func pieces(_ t: Template, person: Bool) -> Range<Int32>? {
-        let start = Int32(pieces.count)
-        for part in t.parts {
-            switch part {
-            case .text(let s): pieces.append(Piece(kind: .text, text: text(s)))
-            case .value(let e):
-                switch e.op {
-                case .regionName: pieces.append(Piece(kind: .regionName))
-                case .personName: pieces.append(Piece(kind: .personName))
-                case .constant(.text(let s)): pieces.append(Piece(kind: .text, text: text(s)))
-                case .conditional(let c, let a, let b) where e.type == .text:
-                    guard case .constant(.text(let x)) = a.op, case .constant(.text(let y)) = b.op, let n = node(c, person: person) else { return nil }
-                    pieces.append(Piece(kind: .choice, node: Int32(n), text: text(x), otherwise: text(y)))
-                default:
-                    guard let n = node(e, person: person) else { return nil }
-                    types.append(e.type)
-                    pieces.append(Piece(kind: .value, format: BatchExplainer.format(nodes[n].kind, e.type), node: Int32(n), type: Int32(types.count - 1)))
-                }
-            }
+        /// A kernel for `e`, as an index into `nodes`.
+        mutating func node(_ e: TExpr, person: Bool) -> Int? {
+            guard let n = plan.compile(e, person: person), n.kind != .members else { return nil }
+            nodes.append(n)
+            kinds.append(n.kind)
+            return nodes.count - 1
         }
-        return start..<Int32(pieces.count)
-    }
-
-    /// A kernel for `e`, as an index into `nodes`.
-    mutating func node(_ e: TExpr, person: Bool) -> Int? {
-        guard let n = plan.compile(e, person: person), n.kind != .members else { return nil }
-        nodes.append(n)
-        kinds.append(n.kind)
-        return nodes.count - 1
-    }
     }
 
     static func format(_ kind: LaneKind, _ type: ExprType) -> Format {
@@ -271,6 +271,7 @@ public final class BatchExplainer: @unchecked Sendable {
         }
     }
 
+    // MARK: Filling templates
 
     /// What filling a template reads, as plain pointers (no reference to count): the
     /// explainer's tables, and the date.
@@ -301,6 +302,7 @@ public final class BatchExplainer: @unchecked Sendable {
         }
     }
 
+    /// This explainer's tables, to fill templates with.
     var tables: Tables {
         Tables(pieces: pieces, bytes: bytes, phrases: phrases, laneKinds: laneKinds, valueTypes: valueTypes, unknown: unknown, fullStop: fullStop, today: plan.today)
     }
