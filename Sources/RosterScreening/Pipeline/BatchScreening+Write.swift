@@ -98,8 +98,18 @@ extension BatchScreening {
                 for (c, source) in layoutSources.enumerated() {
                     if c > 0 { out.append(44) }
                     switch source {
-                    case .field(.household, let f): fieldCell(schema.household[f], h, batch.householdFields[f], text.holdsHousehold(f) ? text.household(f, h) : nil, text, &out)
-                    case .field(.person, let f): fieldCell(schema.person[f], s, batch.personFields[f], text.holdsPerson(f) ? text.person(f, s) : nil, text, &out)
+                    case .field(.household, let f):
+                        if householdText[f] {
+                            textCell(.household, f, text.household(f, h), text, &out)
+                        } else {
+                            laneCell(schema.household[f], h, batch.householdFields[f]!, &out)
+                        }
+                    case .field(.person, let f):
+                        if personText[f] {
+                            textCell(.person, f, text.person(f, s), text, &out)
+                        } else {
+                            laneCell(schema.person[f], s, batch.personFields[f]!, &out)
+                        }
                     case .policy(let i, .explanation): explanation(i, personSubject[i] ? s : h)
                     case .policy(let i, let show):
                         cell(show, i, outcomes, personSubject[i] ? s : h, &out)
@@ -186,18 +196,22 @@ extension BatchScreening {
         }
     }
 
-    /// A field column: the value as `Masking.cell` shows it.
-    func fieldCell(_ spec: FieldSpec, _ i: Int, _ lanes: Lanes?, _ range: Range<Int>?, _ text: TextCells, _ out: inout [UInt8]) {
-        if let lanes {
-            guard lanes.k[i], let kind = LaneKind(spec.kind) else { return }
-            CSVWriter.append(Masking.cell(Lanes.value(lanes.v[i], kind), spec, reveal: screener.options.revealIDs), to: &out)
-        } else if let range {
-            if !spec.sensitive || screener.options.revealIDs {
-                CSVWriter.append(bytes: text.bytes[range], to: &out)
-            } else {
-                CSVWriter.append(Masking.cell(.text(String(decoding: text.bytes[range], as: UTF8.self)), spec, reveal: false), to: &out)
-            }
+    /// A field column of text (an id, a name): the cell as `Masking.cell` shows it. Only a
+    /// sensitive field's reads its spec; the others' bytes are copied as they are.
+    func textCell(_ level: FieldLevel, _ f: Int, _ range: Range<Int>?, _ text: TextCells, _ out: inout [UInt8]) {
+        guard let range else { return }
+        if !(level == .household ? householdSensitive[f] : personSensitive[f]) || screener.options.revealIDs {
+            text.bytes.withUnsafeBufferPointer { CSVWriter.append(buffer: UnsafeBufferPointer(rebasing: $0[range]), to: &out) }
+        } else {
+            let spec = level == .household ? schema.household[f] : schema.person[f]
+            CSVWriter.append(Masking.cell(.text(String(decoding: text.bytes[range], as: UTF8.self)), spec, reveal: false), to: &out)
         }
+    }
+
+    /// A field column a lane holds: the value as `Masking.cell` shows it.
+    func laneCell(_ spec: FieldSpec, _ i: Int, _ lanes: Lanes, _ out: inout [UInt8]) {
+        guard lanes.k[i], let kind = LaneKind(spec.kind) else { return }
+        CSVWriter.append(Masking.cell(Lanes.value(lanes.v[i], kind), spec, reveal: screener.options.revealIDs), to: &out)
     }
 
     /// Counts one decision into the summary, with the 政策找人 lists (`HouseholdScreener.tally`).

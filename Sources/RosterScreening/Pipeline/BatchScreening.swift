@@ -32,6 +32,13 @@ struct BatchScreening: Sendable {
     /// Text fields whose every cell is valid (not a code or a 身份证号 to check).
     let householdPlain: [Bool]
     let personPlain: [Bool]
+    /// The schema's defaults, read once: a lane, or a text's bytes.
+    struct Default { var field: Int; var lane: Int64?; var text: [UInt8]? }
+    let householdDefaults: [Default]
+    let personDefaults: [Default]
+    /// Fields whose values are masked in the output (`FieldSpec.sensitive`).
+    let householdSensitive: [Bool]
+    let personSensitive: [Bool]
     let householdCells: QuickCells
     let personCells: QuickCells
     let householdIDField: Int
@@ -112,6 +119,18 @@ struct BatchScreening: Sendable {
         personText = schema.person.map { LaneKind($0.kind) == nil }
         householdPlain = schema.household.map { $0.kind == .text }
         personPlain = schema.person.map { $0.kind == .text }
+        householdSensitive = schema.household.map(\.sensitive)
+        func defaults(_ fields: [FieldSpec]) -> [Default] {
+            fields.compactMap { f in
+                guard let d = f.defaultValue else { return nil }
+                if let kind = LaneKind(f.kind) { return Lanes.lane(d, kind).map { Default(field: f.index, lane: $0) } }
+                if case .text(let t) = d { return Default(field: f.index, text: Array(t.utf8)) }
+                return nil
+            }
+        }
+        householdDefaults = defaults(schema.household)
+        personDefaults = defaults(schema.person)
+        personSensitive = schema.person.map(\.sensitive)
         householdCells = QuickCells(schema.household)
         personCells = QuickCells(schema.person)
         householdIDField = id.index
@@ -404,21 +423,19 @@ struct BatchScreening: Sendable {
             }
         }
         // The schema's defaults, then the checks `RecordCompletion` makes.
-        for f in schema.household {
-            guard let d = f.defaultValue else { continue }
-            if householdText[f.index] {
-                if text.household(f.index, h) == nil, case .text(let t) = d { text.setHousehold(f.index, h, ArraySlice(t.utf8)) }
-            } else if batch.household(f.index, h) == nil, let lane = Lanes.lane(d, LaneKind(f.kind)!) {
-                batch.setHousehold(f.index, h, lane)
+        for d in householdDefaults {
+            if let lane = d.lane {
+                if batch.household(d.field, h) == nil { batch.setHousehold(d.field, h, lane) }
+            } else if let t = d.text, text.household(d.field, h) == nil {
+                text.setHousehold(d.field, h, t)
             }
         }
-        for f in schema.person {
-            guard let d = f.defaultValue else { continue }
+        for d in personDefaults {
             for p in batch.members(of: h) {
-                if personText[f.index] {
-                    if text.person(f.index, p) == nil, case .text(let t) = d { text.setPerson(f.index, p, ArraySlice(t.utf8)) }
-                } else if batch.person(f.index, p) == nil, let lane = Lanes.lane(d, LaneKind(f.kind)!) {
-                    batch.setPerson(f.index, p, lane)
+                if let lane = d.lane {
+                    if batch.person(d.field, p) == nil { batch.setPerson(d.field, p, lane) }
+                } else if let t = d.text, text.person(d.field, p) == nil {
+                    text.setPerson(d.field, p, t)
                 }
             }
         }
