@@ -155,6 +155,46 @@ struct BatchTests {
         #expect(rows.rejects.contains("工资性收入,`abc`不是金额"))
     }
 
+    @Test("a declared layout's field columns, masked or not, are the row path's")
+    func fieldColumns() throws {
+        try Repo.withTemporaryDirectory("huimin-batch-fields") { dir in
+            let copy = dir.appendingPathComponent("rules").path
+            try FileManager.default.copyItem(atPath: Repo.rules, toPath: copy)
+            let layouts = """
+                layouts:
+                  fields:
+                    label: 字段列
+                    rows: person
+                    columns:
+                      - household_id: household.id
+                      - region: household.region
+                      - deposits: household.deposits
+                      - person_id: person.id
+                      - name: person.name
+                      - birth_date: person.birth_date
+                      - relation: person.relation
+                      - dibao: dibao.status
+                      - gaoling: gaoling.amount
+                """
+            try layouts.write(toFile: copy + "/layouts.yaml", atomically: true, encoding: .utf8)
+            let rules = try #require(RuleLoader.load(directory: copy).rules)
+            // The bundled roster with a name for most (masked in the output: 张某某).
+            var lines = Self.bundledRoster(persons: 2000, seed: 3).split(separator: "\n").map(String.init)
+            lines[0] += ",姓名"
+            for i in 1..<lines.count { lines[i] += i % 9 == 0 ? "," : ",张三\(i)" }
+            let roster = lines.joined(separator: "\n") + "\n"
+            let layout = ScreeningOptions.Layout.declared(try #require(rules.layout("fields")))
+            let batched = try Self.screen(roster, batch: true, layout: layout, rules: rules)
+            let rows = try Self.screen(roster, batch: false, layout: layout, rules: rules)
+            #expect(batched.batched > batched.households / 2, "\(batched.batched) of \(batched.households)")
+            #expect(Repo.firstDifference(batched.output, rows.output) == nil)
+            #expect(batched.summary == rows.summary)
+            // Names are masked, and no full name is written.
+            #expect(batched.output.contains(",张某某,"))
+            #expect(!batched.output.contains("张三1"))
+        }
+    }
+
     /// Explanations: the rules with every operator (择高 with its wording, a policy no longer in
     /// effect, `unless`, age and boundary changes) and the bundled rules; long, and a declared
     /// layout with explanation columns.
