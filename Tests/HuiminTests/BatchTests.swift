@@ -30,7 +30,7 @@ struct BatchTests {
     static func screen(_ roster: String, batch: Bool, layout: ScreeningOptions.Layout, rules: RuleSet = rules, explain: Bool = false) throws -> Screened {
         try Repo.withTemporaryDirectory("huimin-batch-test") { dir in
             let path = dir.appendingPathComponent("roster.csv").path
-            FileManager.default.createFile(atPath: path, contents: Data(roster.utf8))
+            try Data(roster.utf8).write(to: URL(fileURLWithPath: path))
             var job = ScreeningJob(roster: path)
             job.output = dir.appendingPathComponent("out.csv").path
             job.summaryPath = dir.appendingPathComponent("summary.json").path

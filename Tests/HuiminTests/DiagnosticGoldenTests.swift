@@ -21,7 +21,7 @@ struct DiagnosticGoldenTests {
             let items = fm.enumerator(atPath: source)?.allObjects as? [String] ?? []
             for item in items.sorted() where !item.hasPrefix("expected") {
                 var isDir: ObjCBool = false
-                fm.fileExists(atPath: source + "/" + item, isDirectory: &isDir)
+                guard fm.fileExists(atPath: source + "/" + item, isDirectory: &isDir) else { continue }
                 let target = rules + "/" + item
                 if isDir.boolValue {
                     try fm.createDirectory(atPath: target, withIntermediateDirectories: true)

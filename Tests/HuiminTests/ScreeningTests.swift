@@ -22,7 +22,7 @@ struct ScreeningTests {
     static func screen(_ bytes: [UInt8], encoding: RosterEncoding = .auto) throws -> Outcome {
         try Repo.withTemporaryDirectory("huimin-screening-test") { dir in
             let roster = dir.appendingPathComponent("roster.csv").path
-            FileManager.default.createFile(atPath: roster, contents: Data(bytes))
+            try Data(bytes).write(to: URL(fileURLWithPath: roster))
             var job = ScreeningJob(roster: roster)
             job.output = dir.appendingPathComponent("out.csv").path
             job.encoding = encoding
