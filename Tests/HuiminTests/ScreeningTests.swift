@@ -2,6 +2,7 @@ import DecisionEngine
 import Foundation
 import PolicyExpr
 import RosterScreening
+import RuleCompiler
 import Testing
 
 /// Rosters with known faults: every row ends in the output or the rejects, with its reason.
@@ -205,5 +206,38 @@ struct OutputFileTests {
             let at = zip(written, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(written.count, expected.count)
             Issue.record("the file differs from what was written from byte \(at) on")
         }
+    }
+}
+
+@Suite("Roster headers")
+struct RosterHeaderTests {
+    /// The batch fixture's schema, with `hukou_region` (which comes before `monthly_income`) also
+    /// called `monthly_income` (that field's key) and `月收入` (its label).
+    static func schema() throws -> Schema {
+        try Repo.withTemporaryDirectory("huimin-header-names") { dir in
+            let copy = dir.appendingPathComponent("rules").path
+            try FileManager.default.copyItem(atPath: Repo.fixtures + "/batch", toPath: copy)
+            let path = copy + "/schema.yaml"
+            let yaml = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+                of: "    label: 户籍地\n", with: "    label: 户籍地\n    aliases: [monthly_income, 月收入, 户口所在地]\n")
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            return try #require(RuleLoader.load(directory: copy).rules).schema
+        }
+    }
+
+    /// A header cell, and the field it must name: as a record names fields (`Schema.named`),
+    /// a key before a label or an alias, and otherwise the first field that has the name.
+    static let table: [(String, String)] = [
+        ("monthly_income", "monthly_income"), ("月收入", "hukou_region"), ("户口所在地", "hukou_region"),
+        ("hukou_region", "hukou_region"), ("户籍地", "hukou_region"),
+    ]
+
+    @Test("a header cell names the field a record's key would", arguments: table)
+    func names(_ cell: String, _ key: String) throws {
+        let schema = try Self.schema()
+        let columns = try RosterColumns.resolve(["household_id", cell], schema: schema).get()
+        let field = try #require(schema.field(key, .person))
+        #expect(columns.targets[1] == .personField(field.index))
+        #expect(schema.named(cell, .person)?.index == field.index)
     }
 }

@@ -51,11 +51,12 @@ public struct RosterColumns: Sendable {
     }
 
     static func match(_ name: String, schema: Schema, householdID: FieldSpec?) -> ColumnTarget {
-        func names(_ f: FieldSpec) -> [String] { [f.key, f.label] + f.aliases }
-        // The household id is a household column even though members have an `id` too.
-        if let h = householdID, names(h).contains(name), name != "id" { return .householdField(h.index) }
-        if let f = schema.person.first(where: { names($0).contains(name) }), f.kind.exprType != nil { return .personField(f.index) }
-        if let f = schema.household.first(where: { names($0).contains(name) }), f.kind.exprType != nil { return .householdField(f.index) }
+        // A name means the field `Schema.named` gives (a key before a label or an alias), a
+        // member's before the household's; but the household id is a household column even
+        // though members have an `id` too.
+        if let h = householdID, name != "id", schema.named(name, .household)?.index == h.index { return .householdField(h.index) }
+        if let f = schema.named(name, .person), f.kind.exprType != nil { return .personField(f.index) }
+        if let f = schema.named(name, .household), f.kind.exprType != nil { return .householdField(f.index) }
         for (level, fields) in [(FieldLevel.person, schema.person), (.household, schema.household)] {
             for f in fields {
                 guard case .moneyByKind(let kinds, let labels) = f.kind else { continue }
