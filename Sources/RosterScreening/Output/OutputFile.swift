@@ -120,10 +120,11 @@ public final class DirectOutput {
     private var staged = 0
     private var thread = pthread_t()
 
-    /// Nil where the system or the file system does not write past the page cache.
+    /// Nil where the system or the file system does not write past the page cache, and on a
+    /// file system that is not a local disk's (a network share is better served by its cache).
     init?(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)
-        guard let direct = Self.oDirect, flags >= 0, fcntl(fd, F_SETFL, flags | direct) == 0 else { return nil }
+        guard let direct = Self.oDirect, Self.onLocalDisk(fd), flags >= 0, fcntl(fd, F_SETFL, flags | direct) == 0 else { return nil }
         writer = Writer(fd: fd)
         let started = pthread_create(&thread, nil, { arg in
             Unmanaged<Writer>.fromOpaque(arg!).takeRetainedValue().run()
@@ -134,6 +135,19 @@ public final class DirectOutput {
             _ = fcntl(fd, F_SETFL, flags)
             return nil
         }
+    }
+
+    /// Whether the file is on ext4, XFS, Btrfs or tmpfs (by `fstatfs`'s `f_type`, the first
+    /// field of `struct statfs` on Linux, which the Glibc module does not export).
+    static func onLocalDisk(_ fd: Int32) -> Bool {
+        #if os(Linux)
+        let info = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 16)
+        defer { info.deallocate() }
+        guard linuxFstatfs(fd, info) == 0 else { return false }
+        return [0xEF53, 0x5846_5342, 0x9123_683E, 0x0102_1994].contains(info.load(as: Int.self))
+        #else
+        return false
+        #endif
     }
 
     /// `O_DIRECT` of <fcntl.h>, which the Glibc module does not export: its value is the
@@ -227,3 +241,7 @@ public final class DirectOutput {
     }
 }
 
+#if os(Linux)
+@_silgen_name("fstatfs")
+private func linuxFstatfs(_ fd: Int32, _ info: UnsafeMutableRawPointer) -> Int32
+#endif
