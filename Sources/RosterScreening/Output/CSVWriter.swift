@@ -21,14 +21,8 @@ public enum CSVWriter {
     /// A field in contiguous bytes: searched with `memchr` for what needs quoting, copied in
     /// pieces between its quotes.
     static func append(buffer field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        guard let base = field.baseAddress, !field.isEmpty else { return }
-        // A short field (an id, a code) in one pass of its own; a long one four times by `memchr`.
-        if field.count <= 32, !field.contains(where: { $0 == 34 || $0 == 10 || $0 == 44 || $0 == 13 }) {
-            return out.append(contentsOf: field)
-        }
-        func has(_ b: UInt8) -> Bool { memchr(base, Int32(b), field.count) != nil }
-        let quotes = has(34)
-        guard quotes || has(10) || has(44) || has(13) else { return out.append(contentsOf: field) }
+        let (quotes, quoted) = needs(field)
+        guard quoted else { return out.append(contentsOf: field) }
         out.append(34)
         if quotes {
             var from = 0
@@ -44,6 +38,23 @@ public enum CSVWriter {
         out.append(34)
     }
 
+    /// Whether a field has quotes (to double), and whether it is quoted at all (quotes, commas,
+    /// line breaks). A short field (an id, a code) is read in one pass; a long one by `memchr`.
+    static func needs(_ field: UnsafeBufferPointer<UInt8>) -> (quotes: Bool, quoted: Bool) {
+        guard let base = field.baseAddress, !field.isEmpty else { return (false, false) }
+        if field.count <= 32 {
+            var quotes = false, quoted = false
+            for b in field where b == 34 || b == 10 || b == 44 || b == 13 {
+                quoted = true
+                if b == 34 { quotes = true }
+            }
+            return (quotes, quoted)
+        }
+        func has(_ b: UInt8) -> Bool { memchr(base, Int32(b), field.count) != nil }
+        let quotes = has(34)
+        return (quotes, quotes || has(10) || has(44) || has(13))
+    }
+
     /// Starts a field to be written straight into `out` (a text made in place): returns where it
     /// starts, for `endField`. A quote is put down first, as most such fields need one.
     static func beginField(_ out: inout [UInt8]) -> Int {
@@ -54,16 +65,12 @@ public enum CSVWriter {
     /// Ends a field begun at `start`: quoted as `append` quotes it, or its first quote taken back.
     static func endField(_ out: inout [UInt8], _ start: Int) {
         let n = out.count - start - 1
-        let (quotes, special) = out.withUnsafeBufferPointer { b -> (Bool, Bool) in
-            guard n > 0, let base = b.baseAddress.map({ $0 + start + 1 }) else { return (false, false) }
-            func has(_ c: UInt8) -> Bool { memchr(base, Int32(c), n) != nil }
-            return (has(34), has(10) || has(44) || has(13))
-        }
+        let (quotes, quoted) = out.withUnsafeBufferPointer { needs(UnsafeBufferPointer(rebasing: $0[(start + 1)...])) }
         if quotes {
             let field = Array(out[(start + 1)...])
             out.removeSubrange(start...)
             field.withUnsafeBufferPointer { append(buffer: $0, to: &out) }
-        } else if special {
+        } else if quoted {
             out.append(34)
         } else {
             out.withUnsafeMutableBufferPointer { b in

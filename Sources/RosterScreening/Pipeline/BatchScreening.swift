@@ -3,12 +3,6 @@ import PolicyExpr
 import RuleCompiler
 import SourceDiagnostics
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A CSV roster decided a batch at a time: cells are read from their bytes into lanes, the
 /// `BatchPlan` decides every household of the batch field by field, and the rows are written
 /// straight as bytes.
@@ -268,7 +262,6 @@ struct BatchScreening: Sendable {
                 let range = rows.field(r, column)
                 return range.isEmpty || Self.untrimmed(buffer[range.lowerBound], buffer[range.upperBound - 1]) ? range : nil
             }
-            func ascii(_ range: Range<Int>) -> Bool { !buffer[range].contains { $0 >= 0x80 } }
             var start = 0
             var current = plain(0)
             var currentTrimmed = current == nil ? householdID(rows, 0) : []
@@ -286,11 +279,9 @@ struct BatchScreening: Sendable {
             var r = 1
             while r < rows.count {
                 let id = plain(r)
-                var same: Bool
-                if let a = current, let b = id, a.count == b.count, memcmp(buffer.baseAddress! + a.lowerBound, buffer.baseAddress! + b.lowerBound, a.count) == 0 {
-                    same = true
-                } else if let a = current, let b = id, ascii(a), ascii(b) {
-                    same = false
+                let same: Bool
+                if let a = current, let b = id {
+                    same = Self.same(UnsafeBufferPointer(rebasing: buffer[a]), UnsafeBufferPointer(rebasing: buffer[b]))
                 } else {
                     same = Self.same(current.map { rows.bytes[$0] } ?? currentTrimmed, householdID(rows, r))
                 }
@@ -537,10 +528,6 @@ struct TextCells {
         householdCells = Array(repeating: Self.none, count: householdText.filter { $0 }.count * households)
         personCells = Array(repeating: Self.none, count: personText.filter { $0 }.count * persons)
     }
-
-    /// Whether field `f` of the level is text (kept here).
-    func holdsHousehold(_ f: Int) -> Bool { householdSlot[f] >= 0 }
-    func holdsPerson(_ f: Int) -> Bool { personSlot[f] >= 0 }
 
     /// Empties a household's cells and its members' (a household taken back from the batch).
     mutating func clear(household h: Int, persons: Range<Int>) {
