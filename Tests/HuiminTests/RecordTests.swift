@@ -74,3 +74,35 @@ struct RecordTests {
         #expect(d.first?.help?.contains("`head`") == true)
     }
 }
+
+@Suite("Cells read from their bytes")
+struct QuickCellTests {
+    /// Cells of a yes/no field and of a list of choices: the quick reader gives what the parser
+    /// gives, or leaves the cell to it.
+    static let table: [(field: String, cell: String)] = [
+        ("vehicle_disability_aid", "是"), ("vehicle_disability_aid", "否"), ("vehicle_disability_aid", "1"),
+        ("vehicle_disability_aid", "0"), ("vehicle_disability_aid", "Y"), ("vehicle_disability_aid", "有"),
+        ("vehicle_disability_aid", "没有"), ("vehicle_disability_aid", "false"), ("vehicle_disability_aid", "是的"),
+        ("receiving", "无"), ("receiving", "-"), ("receiving", "—"), ("receiving", "none"), ("receiving", "高龄津贴"),
+        ("receiving", "高龄津贴、低保"), ("receiving", "最低生活保障；高龄津贴"), ("receiving", "高龄津贴,"), ("receiving", "津贴"),
+    ]
+
+    @Test("read quickly as the parser reads them", arguments: table)
+    func same(_ field: String, _ cell: String) throws {
+        let schema = Repo.bundledRules.schema
+        let spec = try #require(schema.field(field, .person) ?? schema.field(field, .household))
+        let cells = QuickCells(spec.level == .person ? schema.person : schema.household)
+        let bytes = Array(cell.utf8)
+        let quick = bytes.withUnsafeBufferPointer { cells.raw($0, field: spec.index) }
+        let parsed: Int64? = switch FieldValueParser.parse(cell, as: spec) {
+        case .success(.bool(let b)): b ? 1 : 0
+        case .success(.enumSet(let bits)): Int64(bitPattern: bits)
+        default: nil
+        }
+        // Read quickly: the parser's value. Not read: the parser decides (a value or an error).
+        if let quick { #expect(quick == parsed) }
+        // Every yes/no spelling the parser knows, and every way to say none, is read quickly.
+        if field == "vehicle_disability_aid", parsed != nil { #expect(quick != nil) }
+        if ["无", "-", "—", "none"].contains(cell) { #expect(quick == 0) }
+    }
+}

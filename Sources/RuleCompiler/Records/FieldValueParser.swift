@@ -17,6 +17,10 @@ public enum FieldValueParser {
         return table
     }()
 
+    /// How a list of choices says there is none, and what separates its choices.
+    static let noChoice: Set<String> = ["无", "none", "-", "—"]
+    static let listSeparators: [Character] = [";", "；", ",", "，", "、", "|"]
+
     public static func parse(_ raw: String, as field: FieldSpec) -> Result<Value, FieldValueError> {
         let text = raw.trimmingSpaces
         // Built only for a message: this runs for every cell of a roster.
@@ -64,8 +68,8 @@ public enum FieldValueParser {
             return enumValue(text, e, shown).map { .enumeration($0) }
         case .enumList(let e):
             var bits: UInt64 = 0
-            if ["无", "none", "-", "—"].contains(text) { return .success(.enumSet(0)) }
-            for part in text.split(whereSeparator: { ";；,，、|".contains($0) }) {
+            if noChoice.contains(text) { return .success(.enumSet(0)) }
+            for part in text.split(whereSeparator: listSeparators.contains) {
                 let item = String(part).trimmingSpaces
                 if item.isEmpty { continue }
                 switch enumValue(item, e, "`\(item)`") {

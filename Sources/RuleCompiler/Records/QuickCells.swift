@@ -1,8 +1,8 @@
 import PolicyExpr
 
-/// The common cells of a roster read straight from their bytes: `1`/`0`, plain digits, amounts
-/// with up to two decimals, `YYYY-MM-DD`, 是/否, a choice spelled exactly as the schema spells
-/// it, and a list of one such choice (or 无).
+/// The common cells of a roster read straight from their bytes: plain digits, amounts with up
+/// to two decimals, `YYYY-MM-DD`, a yes or no spelled as `FieldValueParser` reads one, a choice
+/// spelled exactly as the schema spells it, and a list of one such choice (or none).
 /// Any other cell is nil here and goes through `FieldValueParser.parse`, which gives the same
 /// value for every cell read here.
 ///
@@ -10,38 +10,73 @@ import PolicyExpr
 /// so reading a cell touches no object and costs no reference counting.
 public struct QuickCells: Sendable {
     enum Form: UInt8 { case bool, int, money, decimal, date, enumeration, enumList, none }
-    struct Field { var form: Form; var spellings: Range<Int32> }
+    struct Field { var form: Form; var spellings: Table }
+    /// Spellings (in `spellings`, shortest first); those of length `n` are from
+    /// `lengthStarts[lengths + n]` to `lengthStarts[lengths + n + 1]`, up to `longest`.
+    struct Table { var all: Range<Int32>; var lengths: Int32 = 0; var longest: Int32 = -1 }
     struct Spelling { var start: Int32; var count: Int32; var ordinal: Int32 }
 
     private let fields: [Field]
     private let spellings: [Spelling]
     private let bytes: [UInt8]
+    /// Each spelling of up to 8 bytes as one number (`pack`), so that a short cell is compared
+    /// with it at once.
+    private let packed: [UInt64]
+    private let lengthStarts: [Int32]
+    /// `FieldValueParser`'s ways of saying yes (1) or no (0), of saying a list has no choice,
+    /// and of separating a list's choices, in `spellings`.
+    private let booleans: Table
+    private let noChoice: Table
+    private let separators: Table
+    /// By byte: whether a separator begins with it.
+    private let startsSeparator: [Bool]
 
     public init(_ specs: [FieldSpec]) {
-        var spellings: [Spelling] = [], bytes: [UInt8] = []
-        fields = specs.map { spec in
-            let form: Form
-            switch spec.kind {
-            case .bool: form = .bool
-            case .int: form = .int
-            case .money: form = .money
-            case .decimal: form = .decimal
-            case .date: form = .date
-            case .enumeration(let e), .enumList(let e):
-                let first = Int32(spellings.count)
-                // Shortest first: a cell is compared only with spellings of its length.
-                for (text, o) in e.spellings.sorted(by: { ($0.key.utf8.count, $0.key) < ($1.key.utf8.count, $1.key) }) {
-                    spellings.append(Spelling(start: Int32(bytes.count), count: Int32(text.utf8.count), ordinal: Int32(o)))
-                    bytes += text.utf8
-                }
-                if case .enumList = spec.kind { return Field(form: .enumList, spellings: first..<Int32(spellings.count)) }
-                return Field(form: .enumeration, spellings: first..<Int32(spellings.count))
-            case .text, .region, .idNumber, .moneyByKind: form = .none
+        var spellings: [Spelling] = [], bytes: [UInt8] = [], lengthStarts: [Int32] = []
+        /// Adds spellings, shortest first, and where each length begins (a cell is compared
+        /// only with spellings of its length).
+        func add(_ table: [String: Int]) -> Table {
+            let first = Int32(spellings.count)
+            for (text, o) in table.sorted(by: { ($0.key.utf8.count, $0.key) < ($1.key.utf8.count, $1.key) }) {
+                spellings.append(Spelling(start: Int32(bytes.count), count: Int32(text.utf8.count), ordinal: Int32(o)))
+                bytes += text.utf8
             }
-            return Field(form: form, spellings: 0..<0)
+            let all = first..<Int32(spellings.count)
+            let longest = all.isEmpty ? -1 : spellings[Int(all.upperBound) - 1].count
+            let lengths = Int32(lengthStarts.count)
+            for n in 0...(longest + 1) { lengthStarts.append(all.first { spellings[Int($0)].count >= n } ?? all.upperBound) }
+            return Table(all: all, lengths: lengths, longest: longest)
+        }
+        booleans = add(FieldValueParser.booleans.mapValues { $0 ? 1 : 0 })
+        noChoice = add(Dictionary(uniqueKeysWithValues: FieldValueParser.noChoice.map { ($0, 0) }))
+        separators = add(Dictionary(uniqueKeysWithValues: FieldValueParser.listSeparators.map { (String($0), 0) }))
+        let firstBytes = Set(FieldValueParser.listSeparators.compactMap { $0.utf8.first })
+        startsSeparator = (0..<256).map { firstBytes.contains(UInt8($0)) }
+        fields = specs.map { spec in
+            switch spec.kind {
+            case .bool: return Field(form: .bool, spellings: Table(all: 0..<0))
+            case .int: return Field(form: .int, spellings: Table(all: 0..<0))
+            case .money: return Field(form: .money, spellings: Table(all: 0..<0))
+            case .decimal: return Field(form: .decimal, spellings: Table(all: 0..<0))
+            case .date: return Field(form: .date, spellings: Table(all: 0..<0))
+            case .enumeration(let e): return Field(form: .enumeration, spellings: add(e.spellings))
+            case .enumList(let e): return Field(form: .enumList, spellings: add(e.spellings))
+            case .text, .region, .idNumber, .moneyByKind: return Field(form: .none, spellings: Table(all: 0..<0))
+            }
         }
         self.spellings = spellings
         self.bytes = bytes
+        self.lengthStarts = lengthStarts
+        packed = spellings.map { sp in
+            bytes.withUnsafeBufferPointer { Self.pack(UnsafeBufferPointer(rebasing: $0[Int(sp.start)..<Int(sp.start + sp.count)])) }
+        }
+    }
+
+    /// Up to 8 bytes as one number (longer: their first 8).
+    @inline(__always) static func pack(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var v: UInt64 = 0
+        for i in 0..<min(8, b.count) { v |= UInt64(b[i]) << UInt64(8 * i) }
+        return v
     }
 
     /// An amount of money (a kind of a by-kind field) as `Fixed.raw`: digits, at most two decimals.
@@ -77,14 +112,7 @@ public struct QuickCells: Sendable {
         let field = fields[f]
         switch field.form {
         case .bool:
-            if n == 3 {
-                // 是 and 否, the common spellings beyond 1 and 0.
-                if cell[0] == 0xE6, cell[1] == 0x98, cell[2] == 0xAF { return 1 }
-                if cell[0] == 0xE5, cell[1] == 0x90, cell[2] == 0xA6 { return 0 }
-                return nil
-            }
-            guard n == 1 else { return nil }
-            return cell[0] == UInt8(ascii: "1") ? 1 : cell[0] == UInt8(ascii: "0") ? 0 : nil
+            return ordinal(cell, booleans)
         case .int:
             guard n <= 18 else { return nil }
             var v: Int64 = 0
@@ -102,35 +130,45 @@ public struct QuickCells: Sendable {
             else { return nil }
             return Int64(day.serial)
         case .enumeration:
-            return ordinal(cell, field)
+            return ordinal(cell, field.spellings)
         case .enumList:
-            // 无 (or `-`) for none, or one choice: a cell with a separator goes the long way.
-            if n == 3, cell[0] == 0xE6, cell[1] == 0x97, cell[2] == 0xA0 { return 0 }
-            if n == 1, cell[0] == UInt8(ascii: "-") { return 0 }
-            for i in 0..<n {
-                let b = cell[i]
-                if b == UInt8(ascii: ";") || b == UInt8(ascii: ",") || b == UInt8(ascii: "|") || b == 0xEF { return nil }
-                if b == 0xE3, i + 2 < n, cell[i + 1] == 0x80, cell[i + 2] == 0x81 { return nil }  // 、
-            }
-            return ordinal(cell, field).map { 1 << $0 }
+            // None, or one choice: a cell with a separator goes the long way.
+            if ordinal(cell, noChoice) != nil { return 0 }
+            for i in 0..<n where startsSeparator[Int(cell[i])] && contains(cell, separators, at: i) { return nil }
+            return ordinal(cell, field.spellings).map { 1 << $0 }
         case .none:
             return nil
         }
     }
 
-    /// The ordinal of the choice spelled exactly as `cell`.
-    private func ordinal(_ cell: UnsafeBufferPointer<UInt8>, _ field: Field) -> Int64? {
+    /// The ordinal of the spelling of `table` that is exactly `cell`.
+    @inline(__always)
+    private func ordinal(_ cell: UnsafeBufferPointer<UInt8>, _ table: Table) -> Int64? {
         let n = cell.count
-        return bytes.withUnsafeBufferPointer { table in
-            for s in field.spellings {
-                let spelling = spellings[Int(s)]
-                if spelling.count < n { continue }
-                if spelling.count > n { return nil }
-                var i = 0, at = Int(spelling.start)
-                while i < n, table[at + i] == cell[i] { i += 1 }
-                if i == n { return Int64(spelling.ordinal) }
+        guard n <= table.longest else { return nil }
+        let key = Self.pack(cell)
+        let from = Int(lengthStarts[Int(table.lengths) + n]), to = Int(lengthStarts[Int(table.lengths) + n + 1])
+        guard let s = packed.withUnsafeBufferPointer({ p in (from..<to).first { p[$0] == key } }) else { return nil }
+        // Past 8 bytes, the rest compared too (then the next of the same first 8, if any).
+        guard n > 8 else { return Int64(spellings[s].ordinal) }
+        return bytes.withUnsafeBufferPointer { text in
+            for s in s..<to where packed[s] == key {
+                var i = 8, at = Int(spellings[s].start)
+                while i < n, text[at + i] == cell[i] { i += 1 }
+                if i >= n { return Int64(spellings[s].ordinal) }
             }
             return nil
+        }
+    }
+
+    /// Whether a spelling of `table` starts at byte `i` of `cell`.
+    private func contains(_ cell: UnsafeBufferPointer<UInt8>, _ table: Table, at i: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { text in
+            table.all.contains { s in
+                let spelling = spellings[Int(s)]
+                let count = Int(spelling.count), at = Int(spelling.start)
+                return i + count <= cell.count && (0..<count).allSatisfy { text[at + $0] == cell[i + $0] }
+            }
         }
     }
 }
