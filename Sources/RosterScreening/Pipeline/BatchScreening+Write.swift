@@ -66,9 +66,7 @@ extension BatchScreening {
                     out.append(44)
                     codeBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[policyIDs[i]])) }
                     out.append(44)
-                    appendStatus(outcomes.status[at], &out)
-                    out.append(44)
-                    if outcomes.status[at] == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: outcomes.amount[at]).appendDecimal(places: 2, to: &out) }
+                    statusAndAmount(i, at, outcomes, &out)
                     out.append(44)
                     unmet(i, outcomes, s, &out)
                     out.append(44)
@@ -87,9 +85,7 @@ extension BatchScreening {
                 for i in selected {
                     let at = outcomes.at[i] + (personSubject[i] ? s : h)
                     out.append(44)
-                    appendStatus(outcomes.status[at], &out)
-                    out.append(44)
-                    if outcomes.status[at] == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: outcomes.amount[at]).appendDecimal(places: 2, to: &out) }
+                    statusAndAmount(i, at, outcomes, &out)
                 }
                 out.append(10)
             }
@@ -120,10 +116,12 @@ extension BatchScreening {
         }
     }
 
-    /// `DecisionStatus.rawValue` of a batch status.
-    func appendStatus(_ status: UInt8, _ out: inout [UInt8]) {
-        let range = statusCodes[Int(min(status, 2))]
-        codeBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
+    /// The status (`DecisionStatus.rawValue`) and amount columns of policy `i`'s decision at `at`.
+    func statusAndAmount(_ i: Int, _ at: Int, _ outcomes: Decisions, _ out: inout [UInt8]) {
+        let status = outcomes.status[at]
+        codeBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[statusCodes[Int(min(status, 2))]])) }
+        out.append(44)
+        if status == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: outcomes.amount[at]).appendDecimal(places: 2, to: &out) }
     }
 
     func householdID(_ h: Int, _ text: TextCells, _ out: inout [UInt8]) {

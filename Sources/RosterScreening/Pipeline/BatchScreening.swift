@@ -152,7 +152,7 @@ struct BatchScreening: Sendable {
         let name = schema.field(schema.conventions.name, .person)?.index
         nameField = name.flatMap { LaneKind(schema.person[$0].kind) == nil ? $0 : nil }
         let ids = rules.policies.flatMap { p in [p.id] + p.conditions.map(\.0.id) }
-        plainCodes = !ids.contains { $0.utf8.contains { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 } }
+        plainCodes = !ids.contains { id in Array(id.utf8).withUnsafeBufferPointer { CSVWriter.needs($0).quoted } }
         var codeBytes: [UInt8] = [], codeAt: [Int] = [], codeRanges: [Range<Int>] = []
         func code(_ s: some Collection<UInt8>) -> Range<Int> {
             codeBytes += s
