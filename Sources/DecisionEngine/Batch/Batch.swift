@@ -74,10 +74,9 @@ public struct Batch: Sendable {
         return households - 1
     }
 
-    /// Takes back the last household added (its rows turned out not to fit the batch): its
-    /// values are unknown again.
-    public mutating func removeLastHousehold() {
-        let h = households - 1, members = members(of: h)
+    /// Makes a household's values and its members' unknown again (a household the row path takes).
+    public mutating func clear(household h: Int) {
+        let members = members(of: h)
         for slot in 0..<(hv.count / max(1, householdCapacity)) {
             hv[slot * householdCapacity + h] = 0
             hk[slot * householdCapacity + h] = false
@@ -88,11 +87,20 @@ public struct Batch: Sendable {
                 pk[slot * personCapacity + p] = false
             }
         }
-        householdOf.removeLast(members.count)
-        persons -= members.count
-        firstMember.removeLast()
-        context.removeLast()
-        households -= 1
+    }
+
+    /// A field's values and whether each is known, by person (or by household), for filling a
+    /// whole column at once. `field` must have lanes.
+    @inline(__always)
+    public mutating func withPersonLanes<R>(_ field: Int, _ body: (UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Bool>) -> R) -> R {
+        let base = personSlot[field] * personCapacity
+        return pv.withUnsafeMutableBufferPointer { v in pk.withUnsafeMutableBufferPointer { k in body(v.baseAddress! + base, k.baseAddress! + base) } }
+    }
+
+    @inline(__always)
+    public mutating func withHouseholdLanes<R>(_ field: Int, _ body: (UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Bool>) -> R) -> R {
+        let base = householdSlot[field] * householdCapacity
+        return hv.withUnsafeMutableBufferPointer { v in hk.withUnsafeMutableBufferPointer { k in body(v.baseAddress! + base, k.baseAddress! + base) } }
     }
 
     /// Gives every field its lanes, cut to the households added, once they all are.

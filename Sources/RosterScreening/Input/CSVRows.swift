@@ -10,7 +10,7 @@ public struct CSVRows: Sendable {
     var fieldStarts: [Int32] = []
     var fieldEnds: [Int32] = []
     /// Each row's first field; one more gives the end of the last row.
-    var rowStart: [Int32] = [0]
+    public internal(set) var rowStart: [Int32] = [0]
     /// Each row's line in the file (1-based, counting the header).
     public internal(set) var lines: [Int32] = []
 
@@ -93,6 +93,19 @@ public struct CSVRowParser {
             (self.inQuotes, self.quoteClosed, self.line, self.recordLine, self.started, self.pendingCR, self.fieldStart, self.write) =
                 (inQuotes, quoteClosed, line, recordLine, started, pendingCR, fieldStart, write)
         }
+        // The chunk's fields go first into memory of their own, one store each, and into
+        // `rows` at once at the end: fields (`held` of them) are `rows`' then these.
+        var held = rows.fieldStarts.count
+        var capacity = chunk.count / 4 + 16
+        var staged = 0
+        var starts = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        var ends = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        defer {
+            rows.fieldStarts.append(contentsOf: UnsafeBufferPointer(start: starts, count: staged))
+            rows.fieldEnds.append(contentsOf: UnsafeBufferPointer(start: ends, count: staged))
+            starts.deallocate()
+            ends.deallocate()
+        }
         bytes.withUnsafeMutableBufferPointer { b in
             Self.special.withUnsafeBufferPointer { special in
                 let p = b.baseAddress!
@@ -108,12 +121,42 @@ public struct CSVRowParser {
                     write += to - from
                 }
                 @inline(__always) func endField(next: Int) {
-                    rows.fieldStarts.append(Int32(fieldStart))
-                    rows.fieldEnds.append(Int32(write))
+                    if staged == capacity {
+                        capacity *= 2
+                        let s = UnsafeMutablePointer<Int32>.allocate(capacity: capacity), e = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+                        s.moveInitialize(from: starts, count: staged)
+                        e.moveInitialize(from: ends, count: staged)
+                        starts.deallocate()
+                        ends.deallocate()
+                        (starts, ends) = (s, e)
+                    }
+                    starts[staged] = Int32(fieldStart)
+                    ends[staged] = Int32(write)
+                    staged += 1
                     fieldStart = next
                     write = next
                     quoteClosed = false
                     started = true
+                }
+                /// Ends the row whose fields follow the last row's: a record, unless it is a blank line.
+                @inline(__always) func endRow() {
+                    let first = Int(rows.rowStart[rows.rowStart.count - 1])
+                    if held + staged == first + 1 {
+                        // One field: a blank line when it is empty.
+                        if first >= held {
+                            if ends[first - held] == starts[first - held] {
+                                staged -= 1
+                                return
+                            }
+                        } else if rows.fieldEnds[first] == rows.fieldStarts[first] {
+                            rows.fieldStarts.removeLast()
+                            rows.fieldEnds.removeLast()
+                            held -= 1
+                            return
+                        }
+                    }
+                    rows.rowStart.append(Int32(held + staged))
+                    rows.lines.append(Int32(recordLine))
                 }
                 var i = base
                 while i < n {
@@ -156,7 +199,7 @@ public struct CSVRowParser {
                         endField(next: i + 1)
                     case 10, 13:
                         endField(next: i + 1)
-                        Self.endRow(&rows, line: recordLine)
+                        endRow()
                         started = false
                         line += 1
                         recordLine = line

@@ -309,11 +309,11 @@ struct BatchScreening: Sendable {
         var batch = Batch(schema: schema, households: groups.count, persons: rowCount)
         var text = TextCells(householdText: householdText, personText: personText, households: groups.count, persons: rowCount)
         // For each group: its household in the batch, or -1 for the row path.
-        var slot = [Int](repeating: -1, count: groups.count)
-        rows.bytes.withUnsafeBufferPointer { buffer in
-            for (g, group) in groups.enumerated() where group.fault == 0 {
-                slot[g] = assemble(rows, buffer, group, into: &batch, &text, contexts) ?? -1
-            }
+        let slot = assemble(rows, groups, into: &batch, &text, contexts)
+        guard slot.contains(where: { $0 >= 0 }) else {
+            // Not one household for the batch (whose others would borrow its parameters).
+            for group in groups { ParallelScreening.process(raw(rows, group), assembler, screener, into: &part) }
+            return
         }
         batch.seal()
         batch.contexts = contexts.list
@@ -348,72 +348,128 @@ struct BatchScreening: Sendable {
         return RawHousehold.grouped(id: id, rows: lines, seenBefore: group.fault == 2, column: columns.names[columns.householdIDColumn])
     }
 
-    /// Reads a household's cells into the batch; nil (and nothing added) when the row path must take it.
-    func assemble(_ rows: CSVRows, _ buffer: UnsafeBufferPointer<UInt8>, _ group: Group, into batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts) -> Int? {
-        let count = Int(group.count)
-        guard count <= HouseholdRecord.maxMembers else { return nil }
-        let h = batch.addHousehold(members: count, context: 0)
-        let firstPerson = batch.members(of: h).lowerBound
-        var ok = true
-        defer {
-            if !ok {
+    /// Reads the cells of `groups` into `batch` and `text` column by column (how a column is read
+    /// is decided once for all its cells), then checks each household as `RecordCompletion`
+    /// does. Returns, for each group, its household in the batch, or -1 when the row path must
+    /// take it: a cell it cannot read, a conflict, no 户主... Such a household stays in the batch
+    /// with every value unknown, and its decisions are not read.
+    func assemble(_ rows: CSVRows, _ groups: ArraySlice<Group>, into batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts) -> [Int] {
+        var slot = [Int](repeating: -1, count: groups.count)
+        let width = columns.targets.count
+        // By person: the index of its row's first field, or -1 when its household's rows are ragged.
+        var cellAt: [Int32] = []
+        cellAt.reserveCapacity(rows.count)
+        var groupOf: [Int] = []
+        var bad: [Bool] = []
+        for (g, group) in groups.enumerated() where group.fault == 0 && group.count <= HouseholdRecord.maxMembers {
+            slot[g] = batch.addHousehold(members: Int(group.count), context: 0)
+            groupOf.append(g)
+            let rowRange = Int(group.first)..<Int(group.first + group.count)
+            let ragged = rowRange.contains { rows.fieldCount($0) != width }
+            for r in rowRange { cellAt.append(ragged ? -1 : rows.rowStart[r]) }
+            bad.append(ragged)
+        }
+        let households = batch.households, persons = batch.persons
+        guard households > 0 else { return slot }
+        let householdOf = batch.householdOf
+        rows.bytes.withUnsafeBufferPointer { buffer in
+            rows.fieldStarts.withUnsafeBufferPointer { starts in
+                rows.fieldEnds.withUnsafeBufferPointer { ends in
+                    /// Each cell of column `c` that has text, trimmed, with its person; `read`
+                    /// returns false when the cell sends its household to the row path.
+                    @inline(__always) func forEachCell(_ c: Int, _ read: (UnsafeBufferPointer<UInt8>, Int) -> Bool) {
+                        for p in 0..<persons {
+                            let at = Int(cellAt[p])
+                            guard at >= 0 else { continue }
+                            let from = Int(starts[at + c]), to = Int(ends[at + c])
+                            guard to > from else { continue }
+                            let raw = UnsafeBufferPointer(rebasing: buffer[from..<to])
+                            let ok: Bool
+                            if Self.untrimmed(raw[0], raw[raw.count - 1]) {
+                                ok = read(raw, p)
+                            } else {
+                                // Spaces to trim: as `trimmingSpaces` trims them.
+                                let cell = Array(String(decoding: raw, as: UTF8.self).trimmingSpaces.utf8)
+                                ok = cell.isEmpty || cell.withUnsafeBufferPointer { read($0, p) }
+                            }
+                            if !ok { bad[Int(householdOf[p])] = true }
+                        }
+                    }
+                    for (c, target) in columns.targets.enumerated() {
+                        switch target {
+                        case .ignored, .householdKind:
+                            continue
+                        case .personKind(let f, let k):
+                            // As `HouseholdAssembler.setKind` reads it.
+                            forEachCell(c) { cell, p in
+                                guard let raw = QuickCells.money(cell) ?? Self.money(cell) else { return false }
+                                batch.setPersonKind(f, k, p, raw)
+                                return true
+                            }
+                        case .personField(let f) where personText[f]:
+                            let plain = personPlain[f], spec = schema.person[f]
+                            forEachCell(c) { cell, p in
+                                guard plain || Self.validText(cell, spec), f != derivingIDField else { return false }
+                                text.setPerson(f, p, cell)
+                                return true
+                            }
+                        case .personField(let f):
+                            let spec = schema.person[f]
+                            batch.withPersonLanes(f) { v, k in
+                                forEachCell(c) { cell, p in
+                                    guard let lane = personCells.raw(cell, field: f) ?? Self.lane(cell, spec) else { return false }
+                                    v[p] = lane
+                                    k[p] = true
+                                    return true
+                                }
+                            }
+                        case .householdField(let f) where householdText[f]:
+                            let plain = householdPlain[f], spec = schema.household[f]
+                            forEachCell(c) { cell, p in
+                                guard plain || Self.validText(cell, spec) else { return false }
+                                let h = Int(householdOf[p])
+                                guard let earlier = text.household(f, h) else {
+                                    text.setHousehold(f, h, cell)
+                                    return true
+                                }
+                                return Self.same(text.bytes[earlier], cell)
+                            }
+                        case .householdField(let f):
+                            let spec = schema.household[f]
+                            batch.withHouseholdLanes(f) { v, k in
+                                forEachCell(c) { cell, p in
+                                    guard let lane = householdCells.raw(cell, field: f) ?? Self.lane(cell, spec) else { return false }
+                                    let h = Int(householdOf[p])
+                                    if k[h] { return v[h] == lane }
+                                    v[h] = lane
+                                    k[h] = true
+                                    return true
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var lastRegion: (range: Range<Int>, variant: Int?, context: Int32)?
+        for h in 0..<households {
+            if !bad[h], let c = complete(h, &batch, &text, contexts, last: &lastRegion) {
+                batch.context[h] = c
+            } else {
+                // Its decisions are not read; any context will do.
+                batch.clear(household: h)
                 text.clear(household: h, persons: batch.members(of: h))
-                batch.removeLastHousehold()
+                slot[groupOf[h]] = -1
             }
         }
-        /// Reads one trimmed, non-empty cell into the batch; false when the row path must take the household.
-        func take(_ cell: UnsafeBufferPointer<UInt8>, _ target: ColumnTarget, _ p: Int) -> Bool {
-            switch target {
-            case .ignored, .householdKind: return true
-            case .personKind(let f, let k):
-                // As `HouseholdAssembler.setKind` reads it.
-                guard let raw = QuickCells.money(cell) ?? Self.money(cell) else { return false }
-                batch.setPersonKind(f, k, p, raw)
-            case .personField(let i):
-                if personText[i] {
-                    guard personPlain[i] || Self.validText(cell, schema.person[i]), i != derivingIDField else { return false }
-                    text.setPerson(i, p, cell)
-                } else {
-                    guard let lane = personCells.raw(cell, field: i) ?? Self.lane(cell, schema.person[i]) else { return false }
-                    batch.setPerson(i, p, lane)
-                }
-            case .householdField(let i):
-                if householdText[i] {
-                    guard householdPlain[i] || Self.validText(cell, schema.household[i]) else { return false }
-                    if let earlier = text.household(i, h) {
-                        guard Self.same(text.bytes[earlier], cell) else { return false }
-                    } else {
-                        text.setHousehold(i, h, cell)
-                    }
-                } else {
-                    guard let lane = householdCells.raw(cell, field: i) ?? Self.lane(cell, schema.household[i]) else { return false }
-                    if let earlier = batch.household(i, h) {
-                        guard earlier == lane else { return false }
-                    } else {
-                        batch.setHousehold(i, h, lane)
-                    }
-                }
-            }
-            return true
-        }
-        for m in 0..<count {
-            let r = Int(group.first) + m, p = firstPerson + m
-            guard rows.fieldCount(r) == columns.targets.count else { ok = false; return nil }
-            for (c, target) in columns.targets.enumerated() {
-                let range = rows.field(r, c)
-                if range.isEmpty || target == .ignored { continue }
-                let raw = UnsafeBufferPointer(rebasing: buffer[range])
-                if Self.untrimmed(raw[0], raw[raw.count - 1]) {
-                    guard take(raw, target, p) else { ok = false; return nil }
-                } else {
-                    // Spaces to trim: as `trimmingSpaces` trims them.
-                    let cell = Array(String(decoding: raw, as: UTF8.self).trimmingSpaces.utf8)
-                    if cell.isEmpty { continue }
-                    guard cell.withUnsafeBufferPointer({ take($0, target, p) }) else { ok = false; return nil }
-                }
-            }
-        }
-        // The schema's defaults, then the checks `RecordCompletion` makes.
+        return slot
+    }
+
+    /// A household read into the batch: the schema's defaults, then the checks
+    /// `RecordCompletion` makes, then its region's parameters. Nil when the row path must take it.
+    private func complete(_ h: Int, _ batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts,
+                          last: inout (range: Range<Int>, variant: Int?, context: Int32)?) -> Int32? {
+        let members = batch.members(of: h)
         for d in householdDefaults {
             if let lane = d.lane {
                 if batch.household(d.field, h) == nil { batch.setHousehold(d.field, h, lane) }
@@ -422,7 +478,7 @@ struct BatchScreening: Sendable {
             }
         }
         for d in personDefaults {
-            for p in batch.members(of: h) {
+            for p in members {
                 if let lane = d.lane {
                     if batch.person(d.field, p) == nil { batch.setPerson(d.field, p, lane) }
                 } else if let t = d.text, text.person(d.field, p) == nil {
@@ -430,23 +486,35 @@ struct BatchScreening: Sendable {
                 }
             }
         }
-        guard text.household(householdIDField, h) != nil, let regionField, let region = text.household(regionField, h) else { ok = false; return nil }
+        guard text.household(householdIDField, h) != nil, let regionField, let region = text.household(regionField, h) else { return nil }
         if let (field, head) = relation {
             var heads = 0
-            for p in batch.members(of: h) where batch.person(field, p) == Int64(head) { heads += 1 }
-            guard heads == 1 else { ok = false; return nil }
+            for p in members where batch.person(field, p) == Int64(head) { heads += 1 }
+            guard heads == 1 else { return nil }
         }
-        if let personIDField, count > 1 {
+        if let personIDField, members.count > 1 {
             // Distinct member ids (given, or made from the household id and the row's place).
-            let ids = (0..<count).map { m in text.person(personIDField, firstPerson + m).map { text.bytes[$0] } ?? ArraySlice(memberID(text, h, m).utf8) }
-            for a in 1..<count where ids[..<a].contains(where: { Self.same($0, ids[a]) }) { ok = false; return nil }
+            if members.allSatisfy({ text.person(personIDField, $0) != nil }) {
+                for a in members.dropFirst() {
+                    let id = text.bytes[text.person(personIDField, a)!]
+                    for b in members.lowerBound..<a where Self.same(text.bytes[text.person(personIDField, b)!], id) { return nil }
+                }
+            } else {
+                let ids = members.map { p in text.person(personIDField, p).map { text.bytes[$0] } ?? ArraySlice(memberID(text, h, p - members.lowerBound).utf8) }
+                for a in 1..<ids.count where ids[..<a].contains(where: { Self.same($0, ids[a]) }) { return nil }
+            }
         }
         var variant: Int?
         if let v = plan.variantField, LaneKind(schema.household[v].kind) != nil, let l = batch.household(v, h) { variant = Int(l) }
-        let c = contexts.find(text.bytes[region], variant) ?? contexts.add(text.bytes[region], variant, plan.context(region: String(decoding: text.bytes[region], as: UTF8.self), variant: variant))
-        guard contexts.supported[Int(c)] else { ok = false; return nil }
-        batch.context[h] = c
-        return h
+        let c: Int32
+        if let last, last.variant == variant, text.bytes[last.range].elementsEqual(text.bytes[region]) {
+            // The same region as the last household's: most rosters are one district's.
+            c = last.context
+        } else {
+            c = contexts.find(text.bytes[region], variant) ?? contexts.add(text.bytes[region], variant, plan.context(region: String(decoding: text.bytes[region], as: UTF8.self), variant: variant))
+            last = (region, variant, c)
+        }
+        return contexts.supported[Int(c)] ? c : nil
     }
 
     /// The id of a member without one: `H001-2`, as the row path names it.

@@ -9,27 +9,32 @@ import PolicyExpr
 /// How each field is read is decided once, and the choices' spellings sit in one flat table,
 /// so reading a cell touches no object and costs no reference counting.
 public struct QuickCells: Sendable {
-    enum Form: UInt8 { case bool, int, money, decimal, date, enumeration, enumList, none }
-    struct Field { var form: Form; var spellings: Table }
+    @usableFromInline enum Form: UInt8, Sendable { case bool, int, money, decimal, date, enumeration, enumList, none }
+    @usableFromInline struct Field: Sendable { @usableFromInline var form: Form; @usableFromInline var spellings: Table }
     /// Spellings (in `spellings`, shortest first); those of length `n` are from
     /// `lengthStarts[lengths + n]` to `lengthStarts[lengths + n + 1]`, up to `longest`.
-    struct Table { var all: Range<Int32>; var lengths: Int32 = 0; var longest: Int32 = -1 }
-    struct Spelling { var start: Int32; var count: Int32; var ordinal: Int32 }
+    @usableFromInline struct Table: Sendable {
+        @usableFromInline var all: Range<Int32>
+        @usableFromInline var lengths: Int32 = 0
+        @usableFromInline var longest: Int32 = -1
+        init(all: Range<Int32>, lengths: Int32 = 0, longest: Int32 = -1) { (self.all, self.lengths, self.longest) = (all, lengths, longest) }
+    }
+    @usableFromInline struct Spelling: Sendable { @usableFromInline var start: Int32; @usableFromInline var count: Int32; @usableFromInline var ordinal: Int32 }
 
-    private let fields: [Field]
-    private let spellings: [Spelling]
-    private let bytes: [UInt8]
+    @usableFromInline let fields: [Field]
+    @usableFromInline let spellings: [Spelling]
+    @usableFromInline let bytes: [UInt8]
     /// Each spelling of up to 8 bytes as one number (`pack`), so that a short cell is compared
     /// with it at once.
-    private let packed: [UInt64]
-    private let lengthStarts: [Int32]
+    @usableFromInline let packed: [UInt64]
+    @usableFromInline let lengthStarts: [Int32]
     /// `FieldValueParser`'s ways of saying yes (1) or no (0), of saying a list has no choice,
     /// and of separating a list's choices, in `spellings`.
-    private let booleans: Table
-    private let noChoice: Table
-    private let separators: Table
+    @usableFromInline let booleans: Table
+    @usableFromInline let noChoice: Table
+    @usableFromInline let separators: Table
     /// By byte: whether a separator begins with it.
-    private let startsSeparator: [Bool]
+    @usableFromInline let startsSeparator: [Bool]
 
     public init(_ specs: [FieldSpec]) {
         var spellings: [Spelling] = [], bytes: [UInt8] = [], lengthStarts: [Int32] = []
@@ -73,17 +78,17 @@ public struct QuickCells: Sendable {
     }
 
     /// Up to 8 bytes as one number (longer: their first 8).
-    @inline(__always) static func pack(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    @inlinable @inline(__always) static func pack(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var v: UInt64 = 0
         for i in 0..<min(8, b.count) { v |= UInt64(b[i]) << UInt64(8 * i) }
         return v
     }
 
     /// An amount of money (a kind of a by-kind field) as `Fixed.raw`: digits, at most two decimals.
-    public static func money(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? { number(cell, places: 2) }
+    @inlinable public static func money(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? { number(cell, places: 2) }
 
     /// Digits with at most `places` decimals, as millionths; at most 12 whole digits.
-    static func number(_ cell: UnsafeBufferPointer<UInt8>, places: Int) -> Int64? {
+    @inlinable static func number(_ cell: UnsafeBufferPointer<UInt8>, places: Int) -> Int64? {
         let n = cell.count
         var whole: Int64 = 0, i = 0
         while i < n, cell[i] >= 48, cell[i] <= 57 { whole = whole * 10 + Int64(cell[i] - 48); i += 1 }
@@ -102,7 +107,7 @@ public struct QuickCells: Sendable {
 
     /// Field `f`'s cell (already trimmed) as its raw value: a bool as 0 or 1, an int itself,
     /// money and decimals as `Fixed.raw`, a date as its serial day, a choice as its ordinal.
-    public func raw(_ cell: UnsafeBufferPointer<UInt8>, field f: Int) -> Int64? {
+    @inlinable public func raw(_ cell: UnsafeBufferPointer<UInt8>, field f: Int) -> Int64? {
         let n = cell.count
         guard n > 0 else { return nil }
         @inline(__always) func digit(_ i: Int) -> Int64? {
@@ -142,8 +147,8 @@ public struct QuickCells: Sendable {
     }
 
     /// The ordinal of the spelling of `table` that is exactly `cell`.
-    @inline(__always)
-    private func ordinal(_ cell: UnsafeBufferPointer<UInt8>, _ table: Table) -> Int64? {
+    @inlinable @inline(__always)
+    func ordinal(_ cell: UnsafeBufferPointer<UInt8>, _ table: Table) -> Int64? {
         let n = cell.count
         guard n <= table.longest else { return nil }
         let key = Self.pack(cell)
@@ -162,7 +167,7 @@ public struct QuickCells: Sendable {
     }
 
     /// Whether a spelling of `table` starts at byte `i` of `cell`.
-    private func contains(_ cell: UnsafeBufferPointer<UInt8>, _ table: Table, at i: Int) -> Bool {
+    @usableFromInline func contains(_ cell: UnsafeBufferPointer<UInt8>, _ table: Table, at i: Int) -> Bool {
         bytes.withUnsafeBufferPointer { text in
             table.all.contains { s in
                 let spelling = spellings[Int(s)]
