@@ -172,6 +172,7 @@ extension BatchPlan {
             } else {
                 return nil
             }
+            if !xi, !yi { return compare(x, y, op, ordered: ordered) }
             return map2(x, y, .bool) { a, b in
                 guard let fa = xi ? Fixed.checked(a)?.raw : a, let fb = yi ? Fixed.checked(b)?.raw : b else { return nil }
                 let order = ordered ? (fa < fb ? -1 : fa == fb ? 0 : 1) : (fa == fb ? 0 : 1)
@@ -416,6 +417,27 @@ extension BatchPlan {
                 if let r = f(l.v[i]) { l.v[i] = r } else { l.k[i] = false; run.overflow(i, person: x.person) }
             }
             return l
+        }
+    }
+
+    /// Two operands of one kind compared, a loop for each operator (no call per element), as
+    /// the general comparison decides: values without an order are only equal or not.
+    func compare(_ x: Node, _ y: Node, _ op: ComparisonOp, ordered: Bool) -> Node {
+        let shape = x.person || y.person
+        return Node(person: shape, kind: .bool) { run in
+            let a = run.shaped(x.run(run), x.person, to: shape), b = run.shaped(y.run(run), y.person, to: shape)
+            var out = Lanes(count: a.count)
+            switch (op, ordered) {
+            case (.less, true): out.set(a, b, <)
+            case (.lessOrEqual, true): out.set(a, b, <=)
+            case (.greater, true): out.set(a, b, >)
+            case (.greaterOrEqual, true): out.set(a, b, >=)
+            case (.equal, _), (.lessOrEqual, false): out.set(a, b, ==)
+            case (.notEqual, _), (.greater, false): out.set(a, b, !=)
+            case (.less, false): out.set(a, b) { _, _ in false }
+            case (.greaterOrEqual, false): out.set(a, b) { _, _ in true }
+            }
+            return out
         }
     }
 

@@ -246,30 +246,44 @@ public final class BatchRun {
             switch c {
             case .leaf(let when, let unless):
                 let w = shaped(when.run(self), when.person, to: kernel.person)
-                let u = unless.map { shaped($0.run(self), $0.person, to: kernel.person) }
-                for s in 0..<n {
-                    if w.k[s], w.v[s] != 0 { result[s] = 0; continue }
-                    if let u, u.k[s], u.v[s] != 0 { result[s] = 3; continue }
-                    let wFalse = w.k[s]
-                    let uFalse = u.map { $0.k[s] } ?? true
-                    result[s] = wFalse && uFalse ? 1 : 2
+                let u = unless.map { shaped($0.run(self), $0.person, to: kernel.person) } ?? Lanes(count: n, value: 0, known: true)
+                // Met; else excepted (`unless` true); else unmet when both are known; else unknown.
+                result.withUnsafeMutableBufferPointer { r in
+                    w.v.withUnsafeBufferPointer { wv in
+                        w.k.withUnsafeBufferPointer { wk in
+                            u.v.withUnsafeBufferPointer { uv in
+                                u.k.withUnsafeBufferPointer { uk in
+                                    for s in 0..<n {
+                                        r[s] = wk[s] && wv[s] != 0 ? 0 : uk[s] && uv[s] != 0 ? 3 : wk[s] && uk[s] ? 1 : 2
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             case .all(let items), .any(let items):
                 let isAll: Bool
                 if case .all = c { isAll = true } else { isAll = false }
-                var decided = [Bool](repeating: false, count: n), unknown = [Bool](repeating: false, count: n)
+                // Per subject: bit 0, an item decides (unmet under `all`, met or excepted under
+                // `any`); bit 1, an item is unknown.
+                var seen = [UInt8](repeating: 0, count: n)
                 for item in items {
                     let r = evaluate(item)
-                    for s in 0..<n {
-                        switch r[s] {
-                        case 2: unknown[s] = true
-                        case 3: if !isAll { decided[s] = true }
-                        case 0: if !isAll { decided[s] = true }
-                        default: if isAll { decided[s] = true }
+                    seen.withUnsafeMutableBufferPointer { seen in
+                        r.withUnsafeBufferPointer { r in
+                            for s in 0..<n {
+                                let decides = isAll ? r[s] == 1 : r[s] == 0 || r[s] == 3
+                                seen[s] |= (decides ? 1 : 0) | (r[s] == 2 ? 2 : 0)
+                            }
                         }
                     }
                 }
-                for s in 0..<n { result[s] = decided[s] ? (isAll ? 1 : 0) : unknown[s] ? 2 : (isAll ? 0 : 1) }
+                let (decided, open): (UInt8, UInt8) = isAll ? (1, 0) : (0, 1)
+                result.withUnsafeMutableBufferPointer { r in
+                    seen.withUnsafeBufferPointer { seen in
+                        for s in 0..<n { r[s] = seen[s] & 1 != 0 ? decided : seen[s] != 0 ? 2 : open }
+                    }
+                }
             case .not(let inner):
                 let r = evaluate(inner)
                 for s in 0..<n { result[s] = r[s] == 2 ? 2 : r[s] == 1 ? 0 : 1 }
@@ -325,21 +339,30 @@ public final class BatchRun {
         var unmet = [UInt64](repeating: 0, count: n)
         // Bit i: condition i is decisive for the subject; the root always is.
         var decisive = [UInt64](repeating: 1, count: n)
-        for i in kernel.parents.indices {
-            let mine = outcomes[i], bit: UInt64 = 1 << UInt64(i)
-            if i > 0 {
-                let parent = kernel.parents[i], theirs = outcomes[parent], parentBit: UInt64 = 1 << UInt64(parent)
-                if kernel.underNot[i] {
-                    for s in 0..<n where decisive[s] & parentBit != 0 { decisive[s] |= bit }
-                } else {
-                    for s in 0..<n where decisive[s] & parentBit != 0 {
-                        let a = mine[s], b = theirs[s]
-                        if a == b || ((a == 0 || a == 3) && (b == 0 || b == 3)) { decisive[s] |= bit }
+        decisive.withUnsafeMutableBufferPointer { decisive in
+            unmet.withUnsafeMutableBufferPointer { unmet in
+                for i in kernel.parents.indices {
+                    outcomes[i].withUnsafeBufferPointer { mine in
+                        let bit: UInt64 = 1 << UInt64(i)
+                        if i > 0 {
+                            let parent = kernel.parents[i], parentBit: UInt64 = 1 << UInt64(parent)
+                            if kernel.underNot[i] {
+                                for s in 0..<n where decisive[s] & parentBit != 0 { decisive[s] |= bit }
+                            } else {
+                                outcomes[parent].withUnsafeBufferPointer { theirs in
+                                    for s in 0..<n where decisive[s] & parentBit != 0 {
+                                        // Met and excepted count as the same.
+                                        let a = mine[s] == 3 ? 0 : mine[s], b = theirs[s] == 3 ? 0 : theirs[s]
+                                        if a == b { decisive[s] |= bit }
+                                    }
+                                }
+                            }
+                        }
+                        if kernel.leafIDs[i] != nil {
+                            for s in 0..<n where mine[s] == 1 && decisive[s] & bit != 0 { unmet[s] |= bit }
+                        }
                     }
                 }
-            }
-            if kernel.leafIDs[i] != nil {
-                for s in 0..<n where mine[s] == 1 && decisive[s] & bit != 0 { unmet[s] |= bit }
             }
         }
         return (decisive, unmet)

@@ -23,6 +23,28 @@ public struct Lanes: Sendable {
 
     public var count: Int { v.count }
 
+    /// Each lane where `a` and `b` are both known: `test` of their values, as a bool lane.
+    @inline(__always)
+    mutating func set(_ a: Lanes, _ b: Lanes, _ test: (Int64, Int64) -> Bool) {
+        let n = count
+        a.v.withUnsafeBufferPointer { av in
+            a.k.withUnsafeBufferPointer { ak in
+                b.v.withUnsafeBufferPointer { bv in
+                    b.k.withUnsafeBufferPointer { bk in
+                        v.withUnsafeMutableBufferPointer { ov in
+                            k.withUnsafeMutableBufferPointer { ok in
+                                for i in 0..<n where ak[i] && bk[i] {
+                                    ov[i] = test(av[i], bv[i]) ? 1 : 0
+                                    ok[i] = true
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The lane as the row evaluator's value.
     public static func value(_ lane: Int64, _ kind: LaneKind) -> Value {
         switch kind {

@@ -210,7 +210,13 @@ public struct CSVRowParser {
                         keep(i, j)
                         quoteClosed = false
                         started = true
-                        i = j
+                        if j < n, p[j] == 44 {
+                            // Most fields end at a comma.
+                            endField(next: j + 1)
+                            i = j + 1
+                        } else {
+                            i = j
+                        }
                         continue
                     }
                     i += 1
