@@ -395,6 +395,23 @@ struct BatchScreening: Sendable {
                             if !ok { bad[Int(householdOf[p])] = true }
                         }
                     }
+                    /// Each value of column `c`, which holds lanes of field `f`, read by a loop
+                    /// of its own for the way its cells are read; `store` as for `forEachCell`.
+                    @inline(__always) func forEachLane(_ c: Int, _ quick: QuickCells, _ f: Int, _ spec: FieldSpec, _ store: (Int64, Int) -> Bool) {
+                        @inline(__always) func each(_ read: (UnsafeBufferPointer<UInt8>) -> Int64?) {
+                            forEachCell(c) { cell, p in
+                                guard let lane = read(cell) ?? Self.lane(cell, spec) else { return false }
+                                return store(lane, p)
+                            }
+                        }
+                        switch quick.reading(f) {
+                        case .int: each(QuickCells.int)
+                        case .date: each(QuickCells.date)
+                        case .number(let places): each { QuickCells.number($0, places: places) }
+                        case .choice(let table): each { quick.choice($0, table) }
+                        case .other: each { quick.raw($0, field: f) }
+                        }
+                    }
                     for (c, target) in columns.targets.enumerated() {
                         switch target {
                         case .ignored, .householdKind:
@@ -414,10 +431,8 @@ struct BatchScreening: Sendable {
                                 return true
                             }
                         case .personField(let f):
-                            let spec = schema.person[f]
                             batch.withPersonLanes(f) { v, k in
-                                forEachCell(c) { cell, p in
-                                    guard let lane = personCells.raw(cell, field: f) ?? Self.lane(cell, spec) else { return false }
+                                forEachLane(c, personCells, f, schema.person[f]) { lane, p in
                                     v[p] = lane
                                     k[p] = true
                                     return true
@@ -435,10 +450,8 @@ struct BatchScreening: Sendable {
                                 return Self.same(text.bytes[earlier], cell)
                             }
                         case .householdField(let f):
-                            let spec = schema.household[f]
                             batch.withHouseholdLanes(f) { v, k in
-                                forEachCell(c) { cell, p in
-                                    guard let lane = householdCells.raw(cell, field: f) ?? Self.lane(cell, spec) else { return false }
+                                forEachLane(c, householdCells, f, schema.household[f]) { lane, p in
                                     let h = Int(householdOf[p])
                                     if k[h] { return v[h] == lane }
                                     v[h] = lane

@@ -13,7 +13,7 @@ public struct QuickCells: Sendable {
     @usableFromInline struct Field: Sendable { @usableFromInline var form: Form; @usableFromInline var spellings: Table }
     /// Spellings (in `spellings`, shortest first); those of length `n` are from
     /// `lengthStarts[lengths + n]` to `lengthStarts[lengths + n + 1]`, up to `longest`.
-    @usableFromInline struct Table: Sendable {
+    public struct Table: Sendable {
         @usableFromInline var all: Range<Int32>
         @usableFromInline var lengths: Int32 = 0
         @usableFromInline var longest: Int32 = -1
@@ -88,7 +88,7 @@ public struct QuickCells: Sendable {
     @inlinable public static func money(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? { number(cell, places: 2) }
 
     /// Digits with at most `places` decimals, as millionths; at most 12 whole digits.
-    @inlinable static func number(_ cell: UnsafeBufferPointer<UInt8>, places: Int) -> Int64? {
+    @inlinable public static func number(_ cell: UnsafeBufferPointer<UInt8>, places: Int) -> Int64? {
         let n = cell.count
         var whole: Int64 = 0, i = 0
         while i < n, cell[i] >= 48, cell[i] <= 57 { whole = whole * 10 + Int64(cell[i] - 48); i += 1 }
@@ -105,45 +105,74 @@ public struct QuickCells: Sendable {
         return raw
     }
 
+    /// How field `f`'s cells are read, for a reader that reads a whole column at once.
+    public enum Reading: Sendable {
+        case int, date, number(places: Int), choice(Table), other
+    }
+
+    public func reading(_ f: Int) -> Reading {
+        switch fields[f].form {
+        case .int: .int
+        case .date: .date
+        case .money: .number(places: 2)
+        case .decimal: .number(places: 6)
+        case .bool: .choice(booleans)
+        case .enumeration: .choice(fields[f].spellings)
+        case .enumList, .none: .other
+        }
+    }
+
     /// Field `f`'s cell (already trimmed) as its raw value: a bool as 0 or 1, an int itself,
     /// money and decimals as `Fixed.raw`, a date as its serial day, a choice as its ordinal.
     @inlinable public func raw(_ cell: UnsafeBufferPointer<UInt8>, field f: Int) -> Int64? {
-        let n = cell.count
-        guard n > 0 else { return nil }
-        @inline(__always) func digit(_ i: Int) -> Int64? {
-            let b = cell[i]
-            return b >= 48 && b <= 57 ? Int64(b - 48) : nil
-        }
+        guard !cell.isEmpty else { return nil }
         let field = fields[f]
         switch field.form {
-        case .bool:
-            return ordinal(cell, booleans)
-        case .int:
-            guard n <= 18 else { return nil }
-            var v: Int64 = 0
-            for i in 0..<n {
-                guard let d = digit(i) else { return nil }
-                v = v * 10 + d
-            }
-            return v
+        case .bool: return ordinal(cell, booleans)
+        case .int: return Self.int(cell)
         case .money: return Self.number(cell, places: 2)
         case .decimal: return Self.number(cell, places: 6)
-        case .date:
-            guard n == 10, cell[4] == 45, cell[7] == 45, let y1 = digit(0), let y2 = digit(1), let y3 = digit(2), let y4 = digit(3),
-                let m1 = digit(5), let m2 = digit(6), let d1 = digit(8), let d2 = digit(9),
-                let day = Day(year: Int(y1 * 1000 + y2 * 100 + y3 * 10 + y4), month: Int(m1 * 10 + m2), day: Int(d1 * 10 + d2))
-            else { return nil }
-            return Int64(day.serial)
-        case .enumeration:
-            return ordinal(cell, field.spellings)
+        case .date: return Self.date(cell)
+        case .enumeration: return ordinal(cell, field.spellings)
         case .enumList:
             // None, or one choice: a cell with a separator goes the long way.
             if ordinal(cell, noChoice) != nil { return 0 }
-            for i in 0..<n where startsSeparator[Int(cell[i])] && contains(cell, separators, at: i) { return nil }
+            for i in 0..<cell.count where startsSeparator[Int(cell[i])] && contains(cell, separators, at: i) { return nil }
             return ordinal(cell, field.spellings).map { 1 << $0 }
         case .none:
             return nil
         }
+    }
+
+    /// Plain digits (at most 18).
+    @inlinable @inline(__always) public static func int(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let n = cell.count
+        guard n > 0, n <= 18 else { return nil }
+        var v: Int64 = 0
+        for i in 0..<n {
+            let d = cell[i] &- 48
+            guard d <= 9 else { return nil }
+            v = v * 10 + Int64(d)
+        }
+        return v
+    }
+
+    /// `YYYY-MM-DD`, a real day, as its serial day.
+    @inlinable @inline(__always) public static func date(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
+        @inline(__always) func digit(_ i: Int) -> Int? {
+            let d = cell[i] &- 48
+            return d <= 9 ? Int(d) : nil
+        }
+        guard cell.count == 10, cell[4] == 45, cell[7] == 45, let y1 = digit(0), let y2 = digit(1), let y3 = digit(2), let y4 = digit(3),
+            let m1 = digit(5), let m2 = digit(6), let d1 = digit(8), let d2 = digit(9),
+            let d = Day(year: y1 * 1000 + y2 * 100 + y3 * 10 + y4, month: m1 * 10 + m2, day: d1 * 10 + d2)
+        else { return nil }
+        return Int64(d.serial)
+    }
+
+    /// A choice (or yes or no) spelled as in `table`, as its ordinal.
+    @inlinable @inline(__always) public func choice(_ cell: UnsafeBufferPointer<UInt8>, _ table: Table) -> Int64? {
+        cell.isEmpty ? nil : ordinal(cell, table)
     }
 
     /// The ordinal of the spelling of `table` that is exactly `cell`.
