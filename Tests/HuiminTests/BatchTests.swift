@@ -25,9 +25,10 @@ struct BatchTests {
         let summary: String
         let batched: Int
         let households: Int
+        let cutRows: Int
     }
 
-    static func screen(_ roster: String, batch: Bool, layout: ScreeningOptions.Layout, rules: RuleSet = rules, explain: Bool = false) throws -> Screened {
+    static func screen(_ roster: String, batch: Bool, layout: ScreeningOptions.Layout, rules: RuleSet = rules, explain: Bool = false, chunkSize: Int = RosterReader.chunkSize) throws -> Screened {
         try Repo.withTemporaryDirectory("huimin-batch-test") { dir in
             let path = dir.appendingPathComponent("roster.csv").path
             try Data(roster.utf8).write(to: URL(fileURLWithPath: path))
@@ -36,11 +37,12 @@ struct BatchTests {
             job.summaryPath = dir.appendingPathComponent("summary.json").path
             job.batchEvaluation = batch
             job.batchSize = 7  // small batches: households meet batch edges often
+            job.chunkSize = chunkSize
             job.options.layout = layout
             job.options.explain = explain
-            guard case .success(let s) = job.run(rules: rules, date: date) else { Issue.record("the run failed"); return Screened(output: "", rejects: "", summary: "", batched: 0, households: 0) }
+            guard case .success(let s) = job.run(rules: rules, date: date) else { Issue.record("the run failed"); return Screened(output: "", rejects: "", summary: "", batched: 0, households: 0, cutRows: 0) }
             func read(_ name: String) -> String { (try? String(contentsOfFile: dir.appendingPathComponent(name).path, encoding: .utf8)) ?? "" }
-            return Screened(output: read("out.csv"), rejects: read("out.rejects.csv"), summary: read("summary.json"), batched: s.batchedHouseholds, households: s.households)
+            return Screened(output: read("out.csv"), rejects: read("out.rejects.csv"), summary: read("summary.json"), batched: s.batchedHouseholds, households: s.households, cutRows: s.cutRows)
         }
     }
 
@@ -97,6 +99,62 @@ struct BatchTests {
         #expect(batched.rejects == rows.rejects)
         #expect(batched.summary == rows.summary)
         #expect(rows.rejects.split(separator: "\n").count > 10)
+    }
+
+    /// The generated roster's lines without the quoted one, in variants the reading thread cuts
+    /// by line breaks (no quotes), or cuts until a quote or a lone CR part way: then the row
+    /// parser reads the rest. `rows` is how many data rows each has.
+    static let cutVariants: [(name: String, text: String, rows: Int, whole: Bool)] = {
+        let all = roster(persons: 3000, seed: 5).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        let quoted = all.first { $0.contains("\"") }!
+        let lines = all.filter { !$0.contains("\"") }
+        let data = lines.count - 1
+        // A line about half way that begins a household.
+        func id(_ line: String) -> Substring { line.prefix { $0 != "," } }
+        let middle = ((lines.count / 2)..<lines.count).first { id(lines[$0]) != id(lines[$0 - 1]) }!
+        var blanks: [String] = []
+        for (i, line) in lines.enumerated() {
+            blanks.append(line)
+            if i % 40 == 7 { blanks.append("") }
+        }
+        var spaced = lines
+        for i in stride(from: 1, to: spaced.count, by: 1) where i % 30 == 0 {
+            // Every member of the household, so that it stays whole.
+            let target = id(lines[i])
+            for j in 1..<spaced.count where id(lines[j]) == target {
+                spaced[j] = (i % 60 == 0 ? "\u{3000}" : "  ") + lines[j]
+            }
+        }
+        var lateQuote = lines
+        lateQuote.insert(quoted, at: middle)
+        let loneCR = lines[..<middle].joined(separator: "\n") + "\r" + lines[middle...].joined(separator: "\n") + "\n"
+        return [
+            ("LF", lines.joined(separator: "\n") + "\n", data, true),
+            ("CRLF", lines.joined(separator: "\r\n") + "\r\n", data, true),
+            ("blank lines, no final line break", blanks.joined(separator: "\n"), data, true),
+            ("spaces around household ids", spaced.joined(separator: "\r\n") + "\r\n", data, true),
+            ("a quote part way", lateQuote.joined(separator: "\r\n") + "\r\n", data + 1, false),
+            ("a lone CR part way", loneCR, data, false),
+        ]
+    }()
+
+    @Test("rows cut by their line breaks, read by the workers, in small chunks: the same both ways", arguments: cutVariants.indices)
+    func cut(_ v: Int) throws {
+        let (name, text, rows, whole) = Self.cutVariants[v]
+        let layout = Self.layouts[0].1
+        let batched = try Self.screen(text, batch: true, layout: layout, chunkSize: 4096)
+        let reference = try Self.screen(text, batch: false, layout: layout)
+        #expect(Repo.firstDifference(batched.output, reference.output) == nil, "\(name): the outputs differ")
+        #expect(batched.rejects == reference.rejects, "\(name)")
+        #expect(batched.summary == reference.summary, "\(name)")
+        #expect(reference.cutRows == 0)
+        if whole {
+            #expect(batched.cutRows == rows, "\(name): every row cut")
+        } else {
+            // Cut up to the quote or the CR, then read by the row parser.
+            #expect(batched.cutRows > rows / 4 && batched.cutRows < rows * 3 / 4, "\(name): \(batched.cutRows) of \(rows) cut")
+        }
+        #expect(batched.rejects.split(separator: "\n").count > 10)
     }
 
     @Test("the benchmark's hand-computed fixtures are all decided in batches, as the row path decides them")

@@ -32,6 +32,73 @@ public struct CSVRows: Sendable {
         CSVRecord(fields: (0..<fieldCount(r)).map { string(r, $0) }, line: Int(lines[r]))
     }
 
+    /// The rows of `bytes[region]`, text without a quote whose every CR is part of a CRLF, read
+    /// as `CSVRowParser` reads them from a row's start on line `line` (to the end of the input).
+    /// Fields are ranges of `bytes` itself, which is shared, not copied.
+    public static func unquoted(_ bytes: [UInt8], _ region: Range<Int>, line firstLine: Int) -> CSVRows {
+        var rows = CSVRows()
+        rows.bytes = bytes
+        // Fields are stored in memory of their own, grown when full, and copied out at the end.
+        var capacity = region.count / 4 + 16
+        var starts = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        var ends = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        var count = 0
+        rows.rowStart.reserveCapacity(region.count / 32 + 2)
+        rows.lines.reserveCapacity(region.count / 32 + 1)
+        bytes.withUnsafeBufferPointer { b in
+            var line = firstLine, fieldStart = region.lowerBound, rowFirst = 0
+            @inline(__always) func field(_ end: Int) {
+                if count == capacity {
+                    capacity *= 2
+                    let s = UnsafeMutablePointer<Int32>.allocate(capacity: capacity), e = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+                    s.moveInitialize(from: starts, count: count)
+                    e.moveInitialize(from: ends, count: count)
+                    starts.deallocate()
+                    ends.deallocate()
+                    (starts, ends) = (s, e)
+                }
+                starts[count] = Int32(fieldStart)
+                ends[count] = Int32(end)
+                count += 1
+            }
+            @inline(__always) func endRow() {
+                // A blank line (one empty field) is no row.
+                if count == rowFirst + 1, ends[rowFirst] == starts[rowFirst] {
+                    count = rowFirst
+                    return
+                }
+                rows.rowStart.append(Int32(count))
+                rows.lines.append(Int32(line))
+                rowFirst = count
+            }
+            var i = region.lowerBound
+            let end = region.upperBound
+            while i < end {
+                let c = b[i]
+                if c == 44 {
+                    field(i)
+                    fieldStart = i + 1
+                } else if c == 10 {
+                    field(i > fieldStart && b[i - 1] == 13 ? i - 1 : i)
+                    endRow()
+                    line += 1
+                    fieldStart = i + 1
+                }
+                i += 1
+            }
+            if fieldStart < end {
+                // The last row, without a line break.
+                field(end)
+                endRow()
+            }
+        }
+        rows.fieldStarts = Array(UnsafeBufferPointer(start: starts, count: count))
+        rows.fieldEnds = Array(UnsafeBufferPointer(start: ends, count: count))
+        starts.deallocate()
+        ends.deallocate()
+        return rows
+    }
+
     /// Keeps rows `r...` (and any bytes and fields after them, a row still being read) and returns the rows
     /// before `r`. `shift` receives how far the kept bytes moved down.
     mutating func split(at r: Int, shift: (Int) -> Void) -> CSVRows {
@@ -73,6 +140,18 @@ public struct CSVRowParser {
     private var write = 0
 
     public init() {}
+
+    /// A parser whose first row is on line `line` of the file (text read from a row's start).
+    public init(line: Int) {
+        self.line = line
+        recordLine = line
+    }
+
+    /// The line the next row begins on.
+    public var nextLine: Int { line }
+
+    /// Whether the text read so far ends a row: nothing of a next row read yet.
+    public var atRowStart: Bool { !inQuotes && !started && !pendingCR && write == fieldStart }
 
     /// Bytes that end a run of a field's text: a quote, a comma, CR, LF.
     private static let special: [Bool] = (0..<256).map { $0 == 34 || $0 == 44 || $0 == 10 || $0 == 13 }

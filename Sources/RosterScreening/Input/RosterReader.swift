@@ -8,6 +8,8 @@ public struct RosterReader {
     public let path: String
     public let encoding: RosterEncoding
     public static let chunkSize = 1 << 20
+    /// Bytes read at a time by `readChunks` (tests read in small chunks).
+    public var chunkSize = RosterReader.chunkSize
 
     public init(path: String, encoding: RosterEncoding = .auto) {
         self.path = path
@@ -83,7 +85,7 @@ public struct RosterReader {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
         var used = encoding
         var decoder: GB18030Decoder?
         var total = 0

@@ -22,6 +22,8 @@ public struct ScreeningSummary: Sendable {
     public var rejectedHouseholds = 0
     /// Households the batch evaluator decided (the others went one at a time); not in the JSON.
     public var batchedHouseholds = 0
+    /// Rows whose fields the workers read, cut from text without quotes; not in the JSON.
+    public var cutRows = 0
     public var policies: [PolicyTally]
     /// For `huimin diff`: per policy, who gains and loses between the two rule sets.
     public var changes: [PolicyChangeTally] = []
@@ -62,6 +64,7 @@ public struct ScreeningSummary: Sendable {
         rejectedRows += other.rejectedRows
         rejectedHouseholds += other.rejectedHouseholds
         batchedHouseholds += other.batchedHouseholds
+        cutRows += other.cutRows
         for i in policies.indices {
             let o = other.policies[i]
             policies[i].eligible += o.eligible

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import DecisionEngine
 import PolicyExpr
 import RuleCompiler
@@ -296,6 +301,107 @@ struct BatchScreening: Sendable {
             if final { close(rows.count) }
             return (groups, final ? rows.count : start)
         }
+    }
+
+    /// Text of whole rows, not yet read into fields, cut into households: what `group` gives,
+    /// found by the reading thread from the line breaks and household ids alone, so that the
+    /// workers read the fields (`CSVRowParser`) side by side.
+    struct RawRows: Sendable {
+        var groups: [Group]
+        /// Each row's first byte, and its line in the file.
+        var starts: [Int]
+        var lines: [Int32]
+        /// Where the households not cut off yet begin (the text kept for the next cut), and its line.
+        var taken: Int
+        var nextLine: Int
+
+        /// The bytes and first line of the rows of `groups[range]` (with any blank lines after them).
+        func region(_ range: Range<Int>) -> (bytes: Range<Int>, line: Int, firstRow: Int) {
+            let first = Int(groups[range.lowerBound].first)
+            let end = range.upperBound < groups.count ? starts[Int(groups[range.upperBound].first)] : taken
+            return (starts[first]..<end, Int(lines[first]), first)
+        }
+    }
+
+    /// The households of `text`, which begins a row on line `line`, as `group` finds them once
+    /// the rows are read; the last is left out unless `final`. Nil when only `CSVRowParser` can
+    /// find the rows: a quote (a field may hold a line break or a comma), or a CR that is not
+    /// part of a CRLF.
+    func cut(_ text: UnsafeBufferPointer<UInt8>, line firstLine: Int, final: Bool, finished: inout FinishedHouseholds) -> RawRows? {
+        let n = text.count
+        var result = RawRows(groups: [], starts: [], lines: [], taken: 0, nextLine: firstLine)
+        guard n > 0, let base = text.baseAddress else { return result }
+        @inline(__always) func find(_ byte: UInt8, _ from: Int, _ to: Int) -> Int? {
+            guard from < to, let q = memchr(base + from, Int32(byte), to - from) else { return nil }
+            return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(q))
+        }
+        if find(34, 0, n) != nil { return nil }
+        var at = 0
+        while let cr = find(13, at, n) {
+            if cr + 1 < n { if text[cr + 1] != 10 { return nil } } else if final { return nil }
+            at = cr + 1
+        }
+        let column = columns.householdIDColumn
+        /// A row's household id: a range of `text`, or its bytes when it has spaces to trim.
+        func id(_ start: Int, _ end: Int) -> (range: Range<Int>, trimmed: [UInt8]?) {
+            var from = start
+            for _ in 0..<column {
+                guard let comma = find(44, from, end) else { return (0..<0, nil) }
+                from = comma + 1
+            }
+            let to = find(44, from, end) ?? end
+            guard to > from, !Self.untrimmed(text[from], text[to - 1]) else { return (from..<to, nil) }
+            return (from..<to, Array(String(decoding: UnsafeBufferPointer(rebasing: text[from..<to]), as: UTF8.self).trimmingSpaces.utf8))
+        }
+        @inline(__always) func bytes(_ id: (range: Range<Int>, trimmed: [UInt8]?)) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: text[id.range])
+        }
+        var groupStart = 0
+        var current: (range: Range<Int>, trimmed: [UInt8]?) = (0..<0, nil)
+        func close(_ end: Int) {
+            let empty = current.trimmed.map(\.isEmpty) ?? current.range.isEmpty
+            let fault: UInt8 = empty ? 1 : (current.trimmed.map { finished.insert($0) } ?? finished.insert(bytes(current))) ? 0 : 2
+            result.groups.append(Group(first: Int32(groupStart), count: Int32(end - groupStart), fault: fault))
+        }
+        func add(_ start: Int, _ end: Int, _ line: Int) {
+            let r = result.starts.count
+            result.starts.append(start)
+            result.lines.append(Int32(line))
+            let next = id(start, end)
+            if r > 0 {
+                let same: Bool
+                switch (current.trimmed, next.trimmed) {
+                case (nil, nil): same = Self.same(bytes(current), bytes(next))
+                default: same = Self.same(current.trimmed ?? Array(bytes(current)), next.trimmed ?? Array(bytes(next)))
+                }
+                if same { return }
+                close(r)
+                groupStart = r
+            }
+            current = next
+        }
+        var line = firstLine, start = 0
+        while let lf = find(10, start, n) {
+            // A blank line is no row; a CR before the LF is part of the line break.
+            let end = lf > start && text[lf - 1] == 13 ? lf - 1 : lf
+            if end > start { add(start, end, line) }
+            line += 1
+            start = lf + 1
+        }
+        if final, start < n { add(start, n, line) }
+        guard !result.starts.isEmpty else {
+            // No whole row yet: all of it is kept.
+            result.taken = final ? n : 0
+            return result
+        }
+        if final {
+            close(result.starts.count)
+            result.taken = n
+        } else {
+            result.taken = result.starts[groupStart]
+            result.nextLine = Int(result.lines[groupStart])
+        }
+        return result
     }
 
     // MARK: Screening (on every core)

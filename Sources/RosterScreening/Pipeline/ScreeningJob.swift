@@ -27,6 +27,9 @@ public struct ScreeningJob {
     public var jobs = ParallelScreening.cores
     /// Households per batch handed to the workers.
     public var batchSize = 2048
+    /// Bytes of the roster read at a time (tests read in small chunks, so that households and
+    /// quotes meet chunk edges often).
+    public var chunkSize = RosterReader.chunkSize
     /// Whether a CSV roster may be decided by the batch evaluator (false: always one household
     /// at a time). Both give the same output; the row path is the reference.
     public var batchEvaluation = true
@@ -94,7 +97,8 @@ public struct ScreeningJob {
         var assembler: HouseholdAssembler?
         var headerError: String?
         var writeError: String?
-        let reader = RosterReader(path: roster, encoding: encoding)
+        var reader = RosterReader(path: roster, encoding: encoding)
+        reader.chunkSize = chunkSize
         let size = reader.size
 
         // Households wait in a batch that the workers assemble and screen side by side; results
@@ -203,9 +207,68 @@ public struct ScreeningJob {
                 _ = rows.split(at: rows.count) { rowParser.shift($0) }
             }
         }
+        // Past the header, text without quotes is cut into households by its line breaks and
+        // household ids alone, and the workers read the fields: `text` holds what is not cut
+        // yet, from a row's start on line `textLine`. The first quote (or lone CR) hands the
+        // rest to the row parser on this thread.
+        var cutting = false
+        var text: [UInt8] = []
+        var textLine = 1
+        func cutText(final: Bool) {
+            guard let batchPath else { return }
+            guard let cut = text.withUnsafeBufferPointer({ batchPath.cut($0, line: textLine, final: final, finished: &finished) }) else {
+                cutting = false
+                rowParser = CSVRowParser(line: textLine)
+                text.withUnsafeBufferPointer { rowParser.feed($0, into: &rows) }
+                text = []
+                takeRows(final: false)
+                return
+            }
+            guard !cut.groups.isEmpty else { return }
+            let bytes = text
+            text = Array(text[cut.taken...])
+            textLine = cut.nextLine
+            let set = (batches % 2) * max(1, jobs)
+            batches += 1
+            let next = PendingParts(cut.groups.count, jobs: jobs, template: template) { range, w, part in
+                let (region, line, firstRow) = cut.region(range)
+                let rows = CSVRows.unquoted(bytes, region, line: line)
+                let groups = cut.groups[range].map { BatchScreening.Group(first: $0.first - Int32(firstRow), count: $0.count, fault: $0.fault) }
+                batchPath.screen(rows, groups[...], contexts: contexts[set + w], into: &part)
+                part.summary.cutRows += rows.count
+            }
+            if let underWay { take(underWay.finish()) }
+            rowsRead += cut.groups.reduce(0) { $0 + Int($1.count) }
+            underWay = next
+            if final {
+                take(next.finish())
+                underWay = nil
+            }
+        }
         func takeChunk(_ chunk: ArraySlice<UInt8>) {
             guard headerError == nil, writeError == nil else { return }
-            chunk.withUnsafeBufferPointer { rowParser.feed($0, into: &rows) }
+            if cutting {
+                text += chunk
+                cutText(final: false)
+                return
+            }
+            var rest = chunk
+            if grouper == nil, plan != nil {
+                // The header by itself, line by line: then the rows after it may be cut.
+                while grouper == nil, headerError == nil, let lf = rest.firstIndex(of: 10), !rest[...lf].contains(34) {
+                    rest[...lf].withUnsafeBufferPointer { rowParser.feed($0, into: &rows) }
+                    rest = rest[(lf + 1)...]
+                    takeRows(final: false)
+                }
+                if batchPath != nil, rows.count == 0, rowParser.atRowStart {
+                    cutting = true
+                    textLine = rowParser.nextLine
+                    text = Array(rest)
+                    cutText(final: false)
+                    return
+                }
+            }
+            rest.withUnsafeBufferPointer { rowParser.feed($0, into: &rows) }
             takeRows(final: false)
         }
         let onProgress: (Int) -> Void = { bytes in progress?(bytes, rowsRead, summary.households + summary.rejectedHouseholds, size) }
@@ -214,6 +277,7 @@ public struct ScreeningJob {
         switch format {
         case .csv:
             read = reader.readChunks(progress: onProgress, takeChunk).flatMap { (used: RosterEncoding) -> Result<RosterEncoding, RosterReader.ReadError> in
+                if cutting, headerError == nil, writeError == nil { cutText(final: true) }
                 if let e = rowParser.finish(into: &rows) { return .failure(.malformed(e)) }
                 takeRows(final: true)
                 return .success(used)
