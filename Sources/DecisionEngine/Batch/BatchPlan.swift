@@ -305,26 +305,37 @@ public final class BatchRun {
             conditionOutcomes[index] = Array(outcomes.joined())
             decisive[index] = decisiveMasks
         }
-        for s in 0..<n {
-            switch root[s] {
-            case 0, 3:
-                o.status[s] = BatchOutcomes.eligible
-                // Giving way to another policy (择高) makes it unmet, with the unmet leaves under its `not`s.
-                if !kernel.policy.higherOf.isEmpty { o.unmet[s] = decisiveUnmet[s] }
-                guard let amounts, let kind = kernel.amount?.kind else { continue }
-                guard amounts.k[s] else { o.status[s] = BatchOutcomes.undetermined; continue }
-                if kind == .int {
-                    guard let f = Fixed.checked(amounts.v[s]) else { overflow(s, person: kernel.person); continue }
-                    o.amount[s] = f.raw
-                } else {
-                    let f = Fixed(raw: amounts.v[s])
-                    o.amount[s] = rounding.map { f.rounded(to: $0.0, mode: $0.1).raw } ?? f.raw
+        let yields = !kernel.policy.higherOf.isEmpty, amountKind = kernel.amount?.kind
+        o.status.withUnsafeMutableBufferPointer { status in
+            o.amount.withUnsafeMutableBufferPointer { amount in
+                o.unmet.withUnsafeMutableBufferPointer { unmet in
+                    root.withUnsafeBufferPointer { root in
+                        decisiveUnmet.withUnsafeBufferPointer { reasons in
+                            for s in 0..<n {
+                                switch root[s] {
+                                case 0, 3:
+                                    status[s] = BatchOutcomes.eligible
+                                    // Giving way to another policy (择高) makes it unmet, with the unmet leaves under its `not`s.
+                                    if yields { unmet[s] = reasons[s] }
+                                    guard let amounts, let kind = amountKind else { continue }
+                                    guard amounts.k[s] else { status[s] = BatchOutcomes.undetermined; continue }
+                                    if kind == .int {
+                                        guard let f = Fixed.checked(amounts.v[s]) else { overflow(s, person: kernel.person); continue }
+                                        amount[s] = f.raw
+                                    } else {
+                                        let f = Fixed(raw: amounts.v[s])
+                                        amount[s] = rounding.map { f.rounded(to: $0.0, mode: $0.1).raw } ?? f.raw
+                                    }
+                                case 1:
+                                    status[s] = BatchOutcomes.ineligible
+                                    unmet[s] = reasons[s]
+                                default:
+                                    status[s] = BatchOutcomes.undetermined
+                                }
+                            }
+                        }
+                    }
                 }
-            case 1:
-                o.status[s] = BatchOutcomes.ineligible
-                o.unmet[s] = decisiveUnmet[s]
-            default:
-                o.status[s] = BatchOutcomes.undetermined
             }
         }
         base[index] = o

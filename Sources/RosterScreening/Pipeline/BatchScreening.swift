@@ -250,6 +250,13 @@ struct BatchScreening: Sendable {
         return String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self)
     }
 
+    /// `same` for bytes in memory: one `memcmp` when they are equal.
+    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        if a.count == b.count, a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 { return true }
+        guard a.contains(where: { $0 >= 0x80 }) || b.contains(where: { $0 >= 0x80 }) else { return false }
+        return String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self)
+    }
+
     func householdID(_ rows: CSVRows, _ r: Int) -> ArraySlice<UInt8> {
         rows.fieldCount(r) > columns.householdIDColumn ? Self.trimmed(rows, r, columns.householdIDColumn) : []
     }
@@ -553,7 +560,7 @@ struct BatchScreening: Sendable {
                                     text.setHousehold(f, h, cell)
                                     return true
                                 }
-                                return Self.same(text.bytes[earlier], cell)
+                                return text.bytes.withUnsafeBufferPointer { Self.same(UnsafeBufferPointer(rebasing: $0[earlier]), cell) }
                             }
                         case .householdField(let f):
                             batch.withHouseholdLanes(f) { v, k in
@@ -614,10 +621,13 @@ struct BatchScreening: Sendable {
         if let personIDField, members.count > 1 {
             // Distinct member ids (given, or made from the household id and the row's place).
             if members.allSatisfy({ text.person(personIDField, $0) != nil }) {
-                for a in members.dropFirst() {
-                    let id = text.bytes[text.person(personIDField, a)!]
-                    for b in members.lowerBound..<a where Self.same(text.bytes[text.person(personIDField, b)!], id) { return nil }
+                let distinct = text.bytes.withUnsafeBufferPointer { bytes in
+                    members.dropFirst().allSatisfy { a in
+                        let id = UnsafeBufferPointer(rebasing: bytes[text.person(personIDField, a)!])
+                        return (members.lowerBound..<a).allSatisfy { b in !Self.same(UnsafeBufferPointer(rebasing: bytes[text.person(personIDField, b)!]), id) }
+                    }
                 }
+                guard distinct else { return nil }
             } else {
                 let ids = members.map { p in text.person(personIDField, p).map { text.bytes[$0] } ?? ArraySlice(memberID(text, h, p - members.lowerBound).utf8) }
                 for a in 1..<ids.count where ids[..<a].contains(where: { Self.same($0, ids[a]) }) { return nil }
@@ -626,7 +636,8 @@ struct BatchScreening: Sendable {
         var variant: Int?
         if let v = plan.variantField, LaneKind(schema.household[v].kind) != nil, let l = batch.household(v, h) { variant = Int(l) }
         let c: Int32
-        if let last, last.variant == variant, text.bytes[last.range].elementsEqual(text.bytes[region]) {
+        if let last, last.variant == variant, last.range.count == region.count,
+            text.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + last.range.lowerBound, $0.baseAddress! + region.lowerBound, region.count) == 0 }) {
             // The same region as the last household's: most rosters are one district's.
             c = last.context
         } else {
