@@ -19,14 +19,14 @@ extension BatchScreening {
                 householdBits |= UInt64(bitPattern: receiving.v[m])
             }
         }
-        for i in selected {
+        // The counts are tallied for the whole batch (`tally`); here, the 政策找人 lists.
+        for i in selected where receiving.count > 0 {
             if personSubject[i] {
-                for s in members {
-                    let known = receiving.count > 0 && receiving.k[s]
-                    tally(i, s, outcomes.at[i] + s, outcomes, h, members, known ? UInt64(bitPattern: receiving.v[s]) : nil, text, &part.summary)
+                for s in members where receiving.k[s] {
+                    find(i, s, outcomes.at[i] + s, outcomes, h, members, UInt64(bitPattern: receiving.v[s]), text, &part.summary)
                 }
-            } else {
-                tally(i, h, outcomes.at[i] + h, outcomes, h, members, householdKnown ? householdBits : nil, text, &part.summary)
+            } else if householdKnown {
+                find(i, h, outcomes.at[i] + h, outcomes, h, members, householdBits, text, &part.summary)
             }
         }
         var out = part.bytes
@@ -212,17 +212,36 @@ extension BatchScreening {
         CSVWriter.append(Masking.cell(Lanes.value(lanes.v[i], kind), spec, reveal: screener.options.revealIDs), to: &out)
     }
 
-    /// Counts one decision into the summary, with the 政策找人 lists (`HouseholdScreener.tally`).
-    /// `receives`: the choices of the roster's receiving column for the subject, if known.
-    func tally(_ i: Int, _ s: Int, _ at: Int, _ o: Decisions, _ h: Int, _ members: Range<Int>, _ receives: UInt64?, _ text: TextCells, _ summary: inout ScreeningSummary) {
-        let status = o.status[at]
-        if status == BatchOutcomes.eligible {
-            summary.policies[i].eligible += 1
-            summary.policies[i].total = summary.policies[i].total + Fixed(raw: o.amount[at])
-        } else {
-            summary.policies[i].ineligible += 1
+    /// Counts the decisions of the households `written` into the summary (`HouseholdScreener.tally`),
+    /// policy by policy.
+    func tally(_ written: [Bool], _ batch: Batch, _ o: Decisions, into summary: inout ScreeningSummary) {
+        for i in selected {
+            var eligible = 0, ineligible = 0, total: Int64 = 0
+            o.status.withUnsafeBufferPointer { status in
+                o.amount.withUnsafeBufferPointer { amount in
+                    for h in written.indices where written[h] {
+                        for s in personSubject[i] ? batch.members(of: h) : h..<(h + 1) {
+                            let at = o.at[i] + s
+                            if status[at] == BatchOutcomes.eligible {
+                                eligible += 1
+                                total &+= amount[at]
+                            } else {
+                                ineligible += 1
+                            }
+                        }
+                    }
+                }
+            }
+            summary.policies[i].eligible += eligible
+            summary.policies[i].ineligible += ineligible
+            summary.policies[i].total = summary.policies[i].total + Fixed(raw: total)
         }
-        guard let receives else { return }
+    }
+
+    /// Adds a subject to the 政策找人 lists when its decision and what it `receives` (the
+    /// choices of the roster's receiving column) disagree (`HouseholdScreener.tally`).
+    func find(_ i: Int, _ s: Int, _ at: Int, _ o: Decisions, _ h: Int, _ members: Range<Int>, _ receives: UInt64, _ text: TextCells, _ summary: inout ScreeningSummary) {
+        let status = o.status[at]
         let receiving = receives & receivingBits[i] != 0
         guard status == BatchOutcomes.eligible ? !receiving : receiving else { return }
         let subject: String

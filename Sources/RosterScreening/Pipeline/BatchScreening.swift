@@ -435,9 +435,12 @@ struct BatchScreening: Sendable {
         // Before any row is written: a text's value that overflows sends its household to the row path.
         let values = explainer?.values(run)
         let receiving = receivingField.flatMap { batch.personFields[$0] } ?? Lanes(count: 0)
+        var written = [Bool](repeating: false, count: batch.households)
+        defer { tally(written, batch, outcomes, into: &part.summary) }
         for (g, group) in groups.enumerated() {
             let h = slot[g]
             if h >= 0, !run.overflowed[h], decided(h, batch, outcomes) {
+                written[h] = true
                 write(h, rows: Int(group.count), batch, text, outcomes, values, receiving: receiving, into: &part)
             } else {
                 ParallelScreening.process(raw(rows, group), assembler, screener, into: &part)
