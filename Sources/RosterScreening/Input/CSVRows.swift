@@ -71,19 +71,32 @@ public struct CSVRows: Sendable {
                 rows.lines.append(Int32(line))
                 rowFirst = count
             }
-            var i = region.lowerBound
-            let end = region.upperBound
-            while i < end {
-                let c = b[i]
-                if c == 44 {
+            @inline(__always) func delimiter(_ i: Int) {
+                if b[i] == 44 {
                     field(i)
-                    fieldStart = i + 1
-                } else if c == 10 {
+                } else {
                     field(i > fieldStart && b[i - 1] == 13 ? i - 1 : i)
                     endRow()
                     line += 1
-                    fieldStart = i + 1
                 }
+                fieldStart = i + 1
+            }
+            var i = region.lowerBound
+            let end = region.upperBound
+            // Eight bytes at a time: the commas and line feeds among them, each found exactly.
+            let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, ones: UInt64 = 0x0101_0101_0101_0101
+            @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x | low) }
+            while i + 8 <= end {
+                let word = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self))
+                var found = zeros(word ^ (ones &* 44)) | zeros(word ^ (ones &* 10))
+                while found != 0 {
+                    delimiter(i + found.trailingZeroBitCount >> 3)
+                    found &= found - 1
+                }
+                i += 8
+            }
+            while i < end {
+                if b[i] == 44 || b[i] == 10 { delimiter(i) }
                 i += 1
             }
             if fieldStart < end {
