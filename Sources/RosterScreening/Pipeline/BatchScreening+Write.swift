@@ -148,35 +148,67 @@ extension BatchScreening {
         return Array(label.utf8)
     }
 
-    /// The reason codes of an unmet decision (`DecisionBuilder.brief`), `;`-separated.
+    /// The reason codes of an unmet decision (`DecisionBuilder.brief`), `;`-separated, as
+    /// `reasons` wrote them for the batch. Only for the policies of `reasonPolicies`.
     func unmet(_ i: Int, _ outcomes: Decisions, _ s: Int, _ out: inout [UInt8]) {
         if !inEffect[i] {
             out.append(contentsOf: "effective".utf8)
             return
         }
         let at = outcomes.at[i] + s
-        guard outcomes.status[at] == BatchOutcomes.ineligible else { return }
-        var bits = outcomes.unmet[at]
-        let yielded = outcomes.yielded[at]
-        if bits == 0, yielded < 0 { return }
-        let start = out.count
+        let from = Int(outcomes.reasonStart[at]), to = Int(outcomes.reasonEnd[at])
+        if to > from { outcomes.reasons.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[from..<to])) } }
+    }
+
+    /// Writes the reason codes of every unmet decision of `reasonPolicies` in the batch. Each
+    /// distinct list is written once: most subjects of a batch are unmet for the same few reasons,
+    /// and a household's are written on each member's row.
+    func reasons(_ o: inout Decisions, _ batch: Batch) {
+        guard !reasonPolicies.isEmpty else { return }
+        o.reasonStart = Array(repeating: 0, count: o.status.count)
+        o.reasonEnd = o.reasonStart
+        // The lists met so far, by a hash of (policy, conditions, policy given way to).
+        let size = 256
+        var slotKeys = [(policy: Int, bits: UInt64, yielded: Int32)](repeating: (-1, 0, 0), count: size)
+        var slotRanges = [(Int32, Int32)](repeating: (0, 0), count: size)
+        var reasons = o.reasons
+        o.reasons = []
+        defer { o.reasons = reasons }
         codeBytes.withUnsafeBufferPointer { bytes in
-            while bits != 0 {
-                let c = bits.trailingZeroBitCount
-                if out.count > start { out.append(59) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[codeRanges[codeAt[i] + c]]))
-                bits &= bits - 1
+            for i in reasonPolicies where inEffect[i] {
+                let from = o.at[i], subjects = personSubject[i] ? batch.persons : batch.households
+                for at in from..<(from + subjects) where o.status[at] == BatchOutcomes.ineligible {
+                    var bits = o.unmet[at]
+                    let yielded = o.yielded[at]
+                    if bits == 0, yielded < 0 { continue }
+                    let hash = (bits ^ UInt64(i) << 58 ^ UInt64(UInt32(bitPattern: yielded)) << 40) &* 0x9E37_79B9_7F4A_7C15
+                    let slot = Int(hash >> 56)
+                    if slotKeys[slot] == (i, bits, yielded) {
+                        (o.reasonStart[at], o.reasonEnd[at]) = slotRanges[slot]
+                        continue
+                    }
+                    let start = reasons.count
+                    while bits != 0 {
+                        let c = bits.trailingZeroBitCount
+                        if reasons.count > start { reasons.append(59) }
+                        reasons.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[codeRanges[codeAt[i] + c]]))
+                        bits &= bits - 1
+                    }
+                    if yielded >= 0 {
+                        if reasons.count > start { reasons.append(59) }
+                        reasons.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[yieldCodes[Int(yielded)]]))
+                    }
+                    if !plainCodes {
+                        // An id with a comma or a quote: the codes as one CSV field.
+                        let codes = Array(reasons[start...])
+                        reasons.removeSubrange(start...)
+                        CSVWriter.append(bytes: codes, to: &reasons)
+                    }
+                    slotKeys[slot] = (i, o.unmet[at], yielded)
+                    slotRanges[slot] = (Int32(start), Int32(reasons.count))
+                    (o.reasonStart[at], o.reasonEnd[at]) = slotRanges[slot]
+                }
             }
-            if yielded >= 0 {
-                if out.count > start { out.append(59) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[yieldCodes[Int(yielded)]]))
-            }
-        }
-        if !plainCodes {
-            // An id with a comma or a quote: the codes as one CSV field.
-            let codes = Array(out[start...])
-            out.removeSubrange(start...)
-            CSVWriter.append(bytes: codes, to: &out)
         }
     }
 

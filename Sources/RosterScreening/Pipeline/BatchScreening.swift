@@ -56,6 +56,8 @@ struct BatchScreening: Sendable {
     let shape: Shape
     /// A declared layout's columns, without their names.
     let layoutSources: [OutputLayout.Source]
+    /// Policies whose reason codes the output writes.
+    let reasonPolicies: [Int]
     /// The resident's texts, when the output shows them.
     let explainer: BatchExplainer?
     /// What a person's label reads (户主张某某): the relation field and its choices, the name field.
@@ -148,6 +150,14 @@ struct BatchScreening: Sendable {
         case .long: (shape, layoutSources) = (.long, [])
         case .wide: (shape, layoutSources) = (.wide, [])
         case .declared(let layout): (shape, layoutSources) = (.declared(personRows: layout.rows == .person), layout.columns.map(\.source))
+        }
+        switch shape {
+        case .long: reasonPolicies = selected
+        case .wide: reasonPolicies = []
+        case .declared: reasonPolicies = Array(Set(layoutSources.compactMap { source -> Int? in
+            if case .policy(let i, .unmet) = source { return i }
+            return nil
+        })).sorted()
         }
         if let r = schema.field(schema.conventions.relation, .person), case .enumeration(let e) = r.kind {
             relationLabels = (r.index, e)
@@ -431,7 +441,8 @@ struct BatchScreening: Sendable {
         batch.seal()
         batch.contexts = contexts.list
         let run = plan.run(batch, explaining: explainer != nil)
-        let outcomes = Decisions(run, policies: plan.rules.policies.count, needed: needed)
+        var outcomes = Decisions(run, policies: plan.rules.policies.count, needed: needed)
+        reasons(&outcomes, batch)
         // Before any row is written: a text's value that overflows sends its household to the row path.
         let values = explainer?.values(run)
         let receiving = receivingField.flatMap { batch.personFields[$0] } ?? Lanes(count: 0)
@@ -686,6 +697,10 @@ struct Decisions {
     var amount: [Int64] = []
     var unmet: [UInt64] = []
     var yielded: [Int32] = []
+    /// By subject (as `status`), where its reason codes are in `reasons` (`BatchScreening.reasons`).
+    var reasonStart: [Int32] = []
+    var reasonEnd: [Int32] = []
+    var reasons: [UInt8] = []
 
     init(_ run: BatchRun, policies: Int, needed: [Int]) {
         at = Array(repeating: 0, count: policies)
