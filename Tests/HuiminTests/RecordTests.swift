@@ -1,3 +1,4 @@
+import Foundation
 import DecisionEngine
 import PolicyExpr
 import RuleCompiler
@@ -104,5 +105,34 @@ struct QuickCellTests {
         // Every yes/no spelling the parser knows, and every way to say none, is read quickly.
         if field == "vehicle_disability_aid", parsed != nil { #expect(quick != nil) }
         if ["无", "-", "—", "none"].contains(cell) { #expect(quick == 0) }
+    }
+
+    static let dates = ["2000-02-29", "1900-02-29", "2100-02-28", "2100-02-29", "1800-01-01", "1799-12-31", "2199-12-31",
+                        "2200-01-01", "2023-02-30", "2023-13-01", "2023-00-10", "2023-01-00", "2023-04-31", "2024-12-31",
+                        "0000-01-01", "0001-01-01", "9999-12-31", "2023-1-01", "2023/01/01", "２０２３-01-01"]
+
+    @Test("a date is read quickly as Day reads it; other forms are left to the parser", arguments: dates)
+    func date(_ cell: String) {
+        let quick = Array(cell.utf8).withUnsafeBufferPointer { QuickCells.date($0) }
+        let plain = cell.range(of: #"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"#, options: .regularExpression) != nil
+        #expect(quick == (plain ? Day(parsing: cell).map { Int64($0.serial) } : nil))
+    }
+
+    @Test("every day from 1795 to 2205, and every day 29–31 of every month, read quickly as Day reads it")
+    func everyDay() {
+        var wrong = 0, read = 0
+        for year in 1795...2205 {
+            for month in 1...12 {
+                for day in 1...31 {
+                    let cell = String(format: "%04d-%02d-%02d", year, month, day)
+                    let quick = Array(cell.utf8).withUnsafeBufferPointer { QuickCells.date($0) }
+                    let expected = Day(year: year, month: month, day: day).map { Int64($0.serial) }
+                    if quick != expected { wrong += 1 }
+                    if quick != nil { read += 1 }
+                }
+            }
+        }
+        #expect(wrong == 0)
+        #expect(read == Day(year: 2206, month: 1, day: 1)!.serial - Day(year: 1795, month: 1, day: 1)!.serial)
     }
 }

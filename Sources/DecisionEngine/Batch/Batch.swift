@@ -152,7 +152,7 @@ public struct Batch: Sendable {
         pv[(first + kind) * personCapacity + p] = raw
     }
 
-    public func members(of h: Int) -> Range<Int> { Int(firstMember[h])..<Int(firstMember[h + 1]) }
+    @inlinable public func members(of h: Int) -> Range<Int> { Int(firstMember[h])..<Int(firstMember[h + 1]) }
 }
 
 /// What every household of one region (and variant) shares on the date: its parameters and

@@ -92,7 +92,7 @@ extension BatchPlan {
             }
             let today = self.today
             let tables = [today.ages(birthdayCounts: false), today.ages(birthdayCounts: true)]
-            return Node(person: true, kind: years == nil ? .int : .date) { run in
+            let work: (BatchRun) -> Lanes = { run in
                 let batch = run.batch, context = batch.context, householdOf = batch.householdOf
                 let b = batch.personFields[birth]!
                 let n = years.map { run.shaped($0.run(run), $0.person, to: true) }
@@ -112,6 +112,14 @@ extension BatchPlan {
                     out.k[p] = true
                 }
                 return out
+            }
+            guard years == nil else { return Node(person: true, kind: .date, run: work) }
+            // Every `age` of the rules is the same lanes: worked out once a batch.
+            return Node(person: true, kind: .int) { run in
+                if let ages = run.ages { return ages }
+                let ages = work(run)
+                run.ages = ages
+                return ages
             }
         case .allMembers:
             return Node(person: true, kind: .members) { Lanes(count: $0.batch.persons, value: 1, known: true) }

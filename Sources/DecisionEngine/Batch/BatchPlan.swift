@@ -168,6 +168,8 @@ public final class BatchRun {
     public let plan: BatchPlan
     public let batch: Batch
     var householdLets: [Lanes?]
+    /// Each member's age (周岁) on the date, once asked for.
+    var ages: Lanes?
     var memberLets: [Lanes?]
     var base: [BatchOutcomes?]
     var final: [BatchOutcomes?]
