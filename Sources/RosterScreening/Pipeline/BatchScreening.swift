@@ -446,11 +446,12 @@ struct BatchScreening: Sendable {
         // Before any row is written: a text's value that overflows sends its household to the row path.
         let values = explainer?.values(run)
         let receiving = receivingField.flatMap { batch.personFields[$0] } ?? Lanes(count: 0)
+        let decided = decided(batch, outcomes)
         var written = [Bool](repeating: false, count: batch.households)
         defer { tally(written, batch, outcomes, into: &part.summary) }
         for (g, group) in groups.enumerated() {
             let h = slot[g]
-            if h >= 0, !run.overflowed[h], decided(h, batch, outcomes) {
+            if h >= 0, !run.overflowed[h], decided[h] {
                 written[h] = true
                 write(h, rows: Int(group.count), batch, text, outcomes, values, receiving: receiving, into: &part)
             } else {
@@ -459,13 +460,21 @@ struct BatchScreening: Sendable {
         }
     }
 
-    /// Whether every decision the output needs is 符合 or 不符合.
-    func decided(_ h: Int, _ batch: Batch, _ outcomes: Decisions) -> Bool {
-        for i in needed {
-            let subjects = personSubject[i] ? batch.members(of: h) : h..<(h + 1)
-            for s in subjects where outcomes.status[outcomes.at[i] + s] == BatchOutcomes.undetermined { return false }
+    /// By household: whether every decision the output needs is 符合 or 不符合.
+    func decided(_ batch: Batch, _ outcomes: Decisions) -> [Bool] {
+        var decided = [Bool](repeating: true, count: batch.households)
+        let householdOf = batch.householdOf
+        outcomes.status.withUnsafeBufferPointer { status in
+            for i in needed {
+                let from = outcomes.at[i]
+                if personSubject[i] {
+                    for p in 0..<batch.persons where status[from + p] == BatchOutcomes.undetermined { decided[Int(householdOf[p])] = false }
+                } else {
+                    for h in 0..<batch.households where status[from + h] == BatchOutcomes.undetermined { decided[h] = false }
+                }
+            }
         }
-        return true
+        return decided
     }
 
     /// The group as the row path reads it.
