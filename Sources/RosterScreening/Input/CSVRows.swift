@@ -38,38 +38,21 @@ public struct CSVRows: Sendable {
     public static func unquoted(_ bytes: [UInt8], _ region: Range<Int>, line firstLine: Int) -> CSVRows {
         var rows = CSVRows()
         rows.bytes = bytes
-        // Fields are stored in memory of their own, grown when full, and copied out at the end.
-        var capacity = region.count / 4 + 16
-        var starts = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-        var ends = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-        var count = 0
+        var fields = StagedFields(capacity: region.count / 4 + 16)
         rows.rowStart.reserveCapacity(region.count / 32 + 2)
         rows.lines.reserveCapacity(region.count / 32 + 1)
         bytes.withUnsafeBufferPointer { b in
             var line = firstLine, fieldStart = region.lowerBound, rowFirst = 0
-            @inline(__always) func field(_ end: Int) {
-                if count == capacity {
-                    capacity *= 2
-                    let s = UnsafeMutablePointer<Int32>.allocate(capacity: capacity), e = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-                    s.moveInitialize(from: starts, count: count)
-                    e.moveInitialize(from: ends, count: count)
-                    starts.deallocate()
-                    ends.deallocate()
-                    (starts, ends) = (s, e)
-                }
-                starts[count] = Int32(fieldStart)
-                ends[count] = Int32(end)
-                count += 1
-            }
+            @inline(__always) func field(_ end: Int) { fields.append(fieldStart, end) }
             @inline(__always) func endRow() {
                 // A blank line (one empty field) is no row.
-                if count == rowFirst + 1, ends[rowFirst] == starts[rowFirst] {
-                    count = rowFirst
+                if fields.count == rowFirst + 1, fields.ends[rowFirst] == fields.starts[rowFirst] {
+                    fields.count = rowFirst
                     return
                 }
-                rows.rowStart.append(Int32(count))
+                rows.rowStart.append(Int32(fields.count))
                 rows.lines.append(Int32(line))
-                rowFirst = count
+                rowFirst = fields.count
             }
             @inline(__always) func delimiter(_ i: Int) {
                 if b[i] == 44 {
@@ -105,10 +88,7 @@ public struct CSVRows: Sendable {
                 endRow()
             }
         }
-        rows.fieldStarts = Array(UnsafeBufferPointer(start: starts, count: count))
-        rows.fieldEnds = Array(UnsafeBufferPointer(start: ends, count: count))
-        starts.deallocate()
-        ends.deallocate()
+        fields.move(into: &rows)
         return rows
     }
 
@@ -188,16 +168,8 @@ public struct CSVRowParser {
         // The chunk's fields go first into memory of their own, one store each, and into
         // `rows` at once at the end: fields (`held` of them) are `rows`' then these.
         var held = rows.fieldStarts.count
-        var capacity = chunk.count / 4 + 16
-        var staged = 0
-        var starts = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-        var ends = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-        defer {
-            rows.fieldStarts.append(contentsOf: UnsafeBufferPointer(start: starts, count: staged))
-            rows.fieldEnds.append(contentsOf: UnsafeBufferPointer(start: ends, count: staged))
-            starts.deallocate()
-            ends.deallocate()
-        }
+        var staged = StagedFields(capacity: chunk.count / 4 + 16)
+        defer { staged.move(into: &rows) }
         bytes.withUnsafeMutableBufferPointer { b in
             Self.special.withUnsafeBufferPointer { special in
                 let p = b.baseAddress!
@@ -213,18 +185,7 @@ public struct CSVRowParser {
                     write += to - from
                 }
                 @inline(__always) func endField(next: Int) {
-                    if staged == capacity {
-                        capacity *= 2
-                        let s = UnsafeMutablePointer<Int32>.allocate(capacity: capacity), e = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-                        s.moveInitialize(from: starts, count: staged)
-                        e.moveInitialize(from: ends, count: staged)
-                        starts.deallocate()
-                        ends.deallocate()
-                        (starts, ends) = (s, e)
-                    }
-                    starts[staged] = Int32(fieldStart)
-                    ends[staged] = Int32(write)
-                    staged += 1
+                    staged.append(fieldStart, write)
                     fieldStart = next
                     write = next
                     quoteClosed = false
@@ -233,11 +194,11 @@ public struct CSVRowParser {
                 /// Ends the row whose fields follow the last row's: a record, unless it is a blank line.
                 @inline(__always) func endRow() {
                     let first = Int(rows.rowStart[rows.rowStart.count - 1])
-                    if held + staged == first + 1 {
+                    if held + staged.count == first + 1 {
                         // One field: a blank line when it is empty.
                         if first >= held {
-                            if ends[first - held] == starts[first - held] {
-                                staged -= 1
+                            if staged.ends[first - held] == staged.starts[first - held] {
+                                staged.count -= 1
                                 return
                             }
                         } else if rows.fieldEnds[first] == rows.fieldStarts[first] {
@@ -247,7 +208,7 @@ public struct CSVRowParser {
                             return
                         }
                     }
-                    rows.rowStart.append(Int32(held + staged))
+                    rows.rowStart.append(Int32(held + staged.count))
                     rows.lines.append(Int32(recordLine))
                 }
                 var i = base
@@ -349,5 +310,44 @@ public struct CSVRowParser {
         }
         rows.rowStart.append(Int32(rows.fieldEnds.count))
         rows.lines.append(Int32(line))
+    }
+}
+
+/// Fields' starts and ends kept in memory of their own while text is read, one store each
+/// (grown when full), then added to a `CSVRows` at once.
+struct StagedFields {
+    private(set) var starts: UnsafeMutablePointer<Int32>
+    private(set) var ends: UnsafeMutablePointer<Int32>
+    /// The fields kept; lowered to drop the last ones.
+    var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        starts = .allocate(capacity: self.capacity)
+        ends = .allocate(capacity: self.capacity)
+    }
+
+    @inline(__always) mutating func append(_ start: Int, _ end: Int) {
+        if count == capacity {
+            capacity *= 2
+            let s = UnsafeMutablePointer<Int32>.allocate(capacity: capacity), e = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+            s.moveInitialize(from: starts, count: count)
+            e.moveInitialize(from: ends, count: count)
+            starts.deallocate()
+            ends.deallocate()
+            (starts, ends) = (s, e)
+        }
+        starts[count] = Int32(start)
+        ends[count] = Int32(end)
+        count += 1
+    }
+
+    /// Adds the fields after `rows`' own and frees the memory: not to be used after.
+    func move(into rows: inout CSVRows) {
+        rows.fieldStarts.append(contentsOf: UnsafeBufferPointer(start: starts, count: count))
+        rows.fieldEnds.append(contentsOf: UnsafeBufferPointer(start: ends, count: count))
+        starts.deallocate()
+        ends.deallocate()
     }
 }

@@ -271,52 +271,61 @@ struct BatchScreening: Sendable {
         rows.fieldCount(r) > columns.householdIDColumn ? Self.trimmed(rows, r, columns.householdIDColumn) : []
     }
 
+    /// Consecutive rows with the same household id as groups, for `group` and `cut` alike. An id
+    /// is a range of the rows' bytes, with its bytes trimmed when it has spaces to trim.
+    struct Runs {
+        typealias ID = (range: Range<Int>, trimmed: [UInt8]?)
+        private(set) var groups: [Group] = []
+        /// The first row of the run still open.
+        private(set) var start = 0
+        private var rows = 0
+        private var current: ID = (0..<0, nil)
+
+        init(capacity: Int) { groups.reserveCapacity(capacity) }
+
+        /// Row `r`'s household id, `range` of `bytes` (empty when the row has no such field).
+        static func id(_ range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> ID {
+            guard !range.isEmpty, !BatchScreening.untrimmed(bytes[range.lowerBound], bytes[range.upperBound - 1]) else { return (range, nil) }
+            return (range, Array(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self).trimmingSpaces.utf8))
+        }
+
+        /// The next row, with its id: it joins the open run, or closes it and opens its own.
+        mutating func add(_ id: ID, _ bytes: UnsafeBufferPointer<UInt8>, _ finished: inout FinishedHouseholds) {
+            defer { rows += 1 }
+            if rows > 0 {
+                let same: Bool
+                if current.trimmed == nil, id.trimmed == nil {
+                    same = BatchScreening.same(UnsafeBufferPointer(rebasing: bytes[current.range]), UnsafeBufferPointer(rebasing: bytes[id.range]))
+                } else {
+                    same = BatchScreening.same(current.trimmed ?? Array(bytes[current.range]), id.trimmed ?? Array(bytes[id.range]))
+                }
+                if same { return }
+                close(bytes, &finished)
+                start = rows
+            }
+            current = id
+        }
+
+        /// Ends the open run as a group: rejected whole when it has no id (1) or its id was
+        /// finished before (2, its rows are split apart).
+        mutating func close(_ bytes: UnsafeBufferPointer<UInt8>, _ finished: inout FinishedHouseholds) {
+            let empty = current.trimmed.map(\.isEmpty) ?? current.range.isEmpty
+            let fault: UInt8 = empty ? 1 : (current.trimmed.map { finished.insert($0) } ?? finished.insert(UnsafeBufferPointer(rebasing: bytes[current.range]))) ? 0 : 2
+            groups.append(Group(first: Int32(start), count: Int32(rows - start), fault: fault))
+        }
+    }
+
     /// The households of `rows`, in order; the last is left out unless `final` (more of its rows may follow).
     func group(_ rows: CSVRows, final: Bool, finished: inout FinishedHouseholds) -> (groups: [Group], taken: Int) {
-        var groups: [Group] = []
-        guard rows.count > 0 else { return (groups, 0) }
-        groups.reserveCapacity(rows.count / 2)
+        guard rows.count > 0 else { return ([], 0) }
         let column = columns.householdIDColumn
         return rows.bytes.withUnsafeBufferPointer { buffer in
-            /// Row `r`'s household id as a range of `buffer`; nil when it has spaces to trim.
-            func plain(_ r: Int) -> Range<Int>? {
-                guard rows.fieldCount(r) > column else { return 0..<0 }
-                let range = rows.field(r, column)
-                return range.isEmpty || Self.untrimmed(buffer[range.lowerBound], buffer[range.upperBound - 1]) ? range : nil
+            var runs = Runs(capacity: rows.count / 2)
+            for r in 0..<rows.count {
+                runs.add(Runs.id(rows.fieldCount(r) > column ? rows.field(r, column) : 0..<0, in: buffer), buffer, &finished)
             }
-            var start = 0
-            var current = plain(0)
-            var currentTrimmed = current == nil ? householdID(rows, 0) : []
-            func close(_ end: Int) {
-                var fault: UInt8 = 0
-                if let range = current {
-                    if range.isEmpty { fault = 1 } else if !finished.insert(UnsafeBufferPointer(rebasing: buffer[range])) { fault = 2 }
-                } else if currentTrimmed.isEmpty {
-                    fault = 1
-                } else if !finished.insert(currentTrimmed) {
-                    fault = 2
-                }
-                groups.append(Group(first: Int32(start), count: Int32(end - start), fault: fault))
-            }
-            var r = 1
-            while r < rows.count {
-                let id = plain(r)
-                let same: Bool
-                if let a = current, let b = id {
-                    same = Self.same(UnsafeBufferPointer(rebasing: buffer[a]), UnsafeBufferPointer(rebasing: buffer[b]))
-                } else {
-                    same = Self.same(current.map { rows.bytes[$0] } ?? currentTrimmed, householdID(rows, r))
-                }
-                if !same {
-                    close(r)
-                    start = r
-                    current = id
-                    currentTrimmed = id == nil ? householdID(rows, r) : []
-                }
-                r += 1
-            }
-            if final { close(rows.count) }
-            return (groups, final ? rows.count : start)
+            if final { runs.close(buffer, &finished) }
+            return (runs.groups, final ? rows.count : runs.start)
         }
     }
 
@@ -359,43 +368,20 @@ struct BatchScreening: Sendable {
             at = cr + 1
         }
         let column = columns.householdIDColumn
-        /// A row's household id: a range of `text`, or its bytes when it has spaces to trim.
-        func id(_ start: Int, _ end: Int) -> (range: Range<Int>, trimmed: [UInt8]?) {
+        /// A row's household id (`Runs.id`): its field's range of `text`.
+        func id(_ start: Int, _ end: Int) -> Runs.ID {
             var from = start
             for _ in 0..<column {
                 guard let comma = find(44, from, end) else { return (0..<0, nil) }
                 from = comma + 1
             }
-            let to = find(44, from, end) ?? end
-            guard to > from, !Self.untrimmed(text[from], text[to - 1]) else { return (from..<to, nil) }
-            return (from..<to, Array(String(decoding: UnsafeBufferPointer(rebasing: text[from..<to]), as: UTF8.self).trimmingSpaces.utf8))
+            return Runs.id(from..<(find(44, from, end) ?? end), in: text)
         }
-        @inline(__always) func bytes(_ id: (range: Range<Int>, trimmed: [UInt8]?)) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(rebasing: text[id.range])
-        }
-        var groupStart = 0
-        var current: (range: Range<Int>, trimmed: [UInt8]?) = (0..<0, nil)
-        func close(_ end: Int) {
-            let empty = current.trimmed.map(\.isEmpty) ?? current.range.isEmpty
-            let fault: UInt8 = empty ? 1 : (current.trimmed.map { finished.insert($0) } ?? finished.insert(bytes(current))) ? 0 : 2
-            result.groups.append(Group(first: Int32(groupStart), count: Int32(end - groupStart), fault: fault))
-        }
+        var runs = Runs(capacity: n / 64)
         func add(_ start: Int, _ end: Int, _ line: Int) {
-            let r = result.starts.count
             result.starts.append(start)
             result.lines.append(Int32(line))
-            let next = id(start, end)
-            if r > 0 {
-                let same: Bool
-                switch (current.trimmed, next.trimmed) {
-                case (nil, nil): same = Self.same(bytes(current), bytes(next))
-                default: same = Self.same(current.trimmed ?? Array(bytes(current)), next.trimmed ?? Array(bytes(next)))
-                }
-                if same { return }
-                close(r)
-                groupStart = r
-            }
-            current = next
+            runs.add(id(start, end), text, &finished)
         }
         var line = firstLine, start = 0
         while let lf = find(10, start, n) {
@@ -412,12 +398,13 @@ struct BatchScreening: Sendable {
             return result
         }
         if final {
-            close(result.starts.count)
+            runs.close(text, &finished)
             result.taken = n
         } else {
-            result.taken = result.starts[groupStart]
-            result.nextLine = Int(result.lines[groupStart])
+            result.taken = result.starts[runs.start]
+            result.nextLine = Int(result.lines[runs.start])
         }
+        result.groups = runs.groups
         return result
     }
 
