@@ -245,30 +245,31 @@ struct BatchScreening: Sendable {
         first > 32 && last > 32 && first != 0xE3 && last != 0x80
     }
 
-    /// A cell's bytes trimmed as `trimmingSpaces` trims them.
-    static func trimmed(_ rows: CSVRows, _ r: Int, _ c: Int) -> ArraySlice<UInt8> {
-        let range = rows.field(r, c)
-        guard !range.isEmpty else { return rows.bytes[range] }
-        if untrimmed(rows.bytes[range.lowerBound], rows.bytes[range.upperBound - 1]) { return rows.bytes[range] }
-        return ArraySlice(String(decoding: rows.bytes[range], as: UTF8.self).trimmingSpaces.utf8)
-    }
-
     /// Text equality as Swift's strings see it: the bytes, or canonical equivalence beyond ASCII.
     static func same(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-        if a.elementsEqual(b) { return true }
-        guard a.contains(where: { $0 >= 0x80 }) || b.contains(where: { $0 >= 0x80 }) else { return false }
-        return String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self)
+        a.elementsEqual(b) || equivalent(a, b)
     }
 
     /// `same` for bytes in memory: one `memcmp` when they are equal.
     static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        if a.count == b.count, a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 { return true }
+        (a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)) || equivalent(a, b)
+    }
+
+    /// Whether bytes that differ are the same text all the same (canonically equivalent, beyond ASCII).
+    private static func equivalent(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
         guard a.contains(where: { $0 >= 0x80 }) || b.contains(where: { $0 >= 0x80 }) else { return false }
         return String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self)
     }
 
+    /// Row `r`'s household id cell (empty when the row has no such field).
+    func householdIDRange(_ rows: CSVRows, _ r: Int) -> Range<Int> {
+        rows.fieldCount(r) > columns.householdIDColumn ? rows.field(r, columns.householdIDColumn) : 0..<0
+    }
+
+    /// Row `r`'s household id, trimmed.
     func householdID(_ rows: CSVRows, _ r: Int) -> ArraySlice<UInt8> {
-        rows.fieldCount(r) > columns.householdIDColumn ? Self.trimmed(rows, r, columns.householdIDColumn) : []
+        let id = rows.bytes.withUnsafeBufferPointer { Runs.id(householdIDRange(rows, r), in: $0) }
+        return id.trimmed.map { ArraySlice($0) } ?? rows.bytes[id.range]
     }
 
     /// Consecutive rows with the same household id as groups, for `group` and `cut` alike. An id
@@ -283,7 +284,7 @@ struct BatchScreening: Sendable {
 
         init(capacity: Int) { groups.reserveCapacity(capacity) }
 
-        /// Row `r`'s household id, `range` of `bytes` (empty when the row has no such field).
+        /// A household id cell, `range` of `bytes`.
         static func id(_ range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> ID {
             guard !range.isEmpty, !BatchScreening.untrimmed(bytes[range.lowerBound], bytes[range.upperBound - 1]) else { return (range, nil) }
             return (range, Array(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self).trimmingSpaces.utf8))
@@ -318,12 +319,9 @@ struct BatchScreening: Sendable {
     /// The households of `rows`, in order; the last is left out unless `final` (more of its rows may follow).
     func group(_ rows: CSVRows, final: Bool, finished: inout FinishedHouseholds) -> (groups: [Group], taken: Int) {
         guard rows.count > 0 else { return ([], 0) }
-        let column = columns.householdIDColumn
         return rows.bytes.withUnsafeBufferPointer { buffer in
             var runs = Runs(capacity: rows.count / 2)
-            for r in 0..<rows.count {
-                runs.add(Runs.id(rows.fieldCount(r) > column ? rows.field(r, column) : 0..<0, in: buffer), buffer, &finished)
-            }
+            for r in 0..<rows.count { runs.add(Runs.id(householdIDRange(rows, r), in: buffer), buffer, &finished) }
             if final { runs.close(buffer, &finished) }
             return (runs.groups, final ? rows.count : runs.start)
         }
