@@ -172,21 +172,27 @@ public struct ScreeningJob {
         let contexts = (0..<(2 * max(1, jobs))).map { _ in BatchScreening.Contexts() }
         var underWay: PendingParts?
         var batches = 0
-        func screenRows(final: Bool) {
-            guard let batchPath else { return }
-            let (groups, taken) = batchPath.group(rows, final: final, finished: &finished)
-            let head = rows.split(at: taken) { rowParser.shift($0) }
+        /// Hands a batch of `count` households (`rowCount` rows) to the workers, where `screen`
+        /// decides households `range` with the contexts given, then takes the batch before it.
+        func dispatch(_ count: Int, rows rowCount: Int, final: Bool,
+                      _ screen: @escaping @Sendable (Range<Int>, BatchScreening.Contexts, inout ParallelScreening.Part) -> Void) {
             let set = (batches % 2) * max(1, jobs)
             batches += 1
-            let next = PendingParts(groups.count, jobs: jobs, template: template) { range, w, part in
-                batchPath.screen(head, groups[range], contexts: contexts[set + w], into: &part)
-            }
+            let next = PendingParts(count, jobs: jobs, template: template) { range, w, part in screen(range, contexts[set + w], &part) }
             if let underWay { take(underWay.finish()) }
-            rowsRead += head.count
+            rowsRead += rowCount
             underWay = next
             if final {
                 take(next.finish())
                 underWay = nil
+            }
+        }
+        func screenRows(final: Bool) {
+            guard let batchPath else { return }
+            let (groups, taken) = batchPath.group(rows, final: final, finished: &finished)
+            let head = rows.split(at: taken) { rowParser.shift($0) }
+            dispatch(groups.count, rows: head.count, final: final) { range, contexts, part in
+                batchPath.screen(head, groups[range], contexts: contexts, into: &part)
             }
         }
         func takeRows(final: Bool) {
@@ -228,21 +234,12 @@ public struct ScreeningJob {
             let bytes = text
             text = Array(text[cut.taken...])
             textLine = cut.nextLine
-            let set = (batches % 2) * max(1, jobs)
-            batches += 1
-            let next = PendingParts(cut.groups.count, jobs: jobs, template: template) { range, w, part in
+            dispatch(cut.groups.count, rows: cut.groups.reduce(0) { $0 + Int($1.count) }, final: final) { range, contexts, part in
                 let (region, line, firstRow) = cut.region(range)
                 let rows = CSVRows.unquoted(bytes, region, line: line)
                 let groups = cut.groups[range].map { BatchScreening.Group(first: $0.first - Int32(firstRow), count: $0.count, fault: $0.fault) }
-                batchPath.screen(rows, groups[...], contexts: contexts[set + w], into: &part)
+                batchPath.screen(rows, groups[...], contexts: contexts, into: &part)
                 part.summary.cutRows += rows.count
-            }
-            if let underWay { take(underWay.finish()) }
-            rowsRead += cut.groups.reduce(0) { $0 + Int($1.count) }
-            underWay = next
-            if final {
-                take(next.finish())
-                underWay = nil
             }
         }
         func takeChunk(_ chunk: ArraySlice<UInt8>) {
