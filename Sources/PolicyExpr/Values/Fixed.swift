@@ -122,32 +122,52 @@ public struct Fixed: Sendable, Hashable, Comparable {
     public func appendDecimal(places: Int, to out: inout [UInt8]) { append(places: places, grouped: false, to: &out) }
 
     /// Appends the shortest exact decimal form, as `plainString` writes it.
-    public func appendPlain(to out: inout [UInt8]) {
-        var places = 6
+    public func appendPlain(to out: inout [UInt8]) { append(places: plainPlaces, grouped: false, to: &out) }
+
+    /// The fewest decimals that show the value exactly (`plainString`'s).
+    public var plainPlaces: Int {
         var r = raw.magnitude % UInt64(Fixed.scale)
-        if r == 0 { places = 0 } else {
-            while r % 10 == 0 { r /= 10; places -= 1 }
-        }
-        append(places: places, grouped: false, to: &out)
+        guard r != 0 else { return 0 }
+        var places = 6
+        while r % 10 == 0 { r /= 10; places -= 1 }
+        return places
     }
 
-    /// Digits written straight into a byte buffer: formatting is on the explanation's and the
-    /// roster's hot path.
     func append(places: Int, grouped: Bool, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Fixed.longestForm) { room in
+            let n = write(places: places, grouped: grouped, into: room.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: room[..<n]))
+        }
+    }
+
+    /// The most bytes `write(places:grouped:into:)` writes: 19 digits, 6 group commas, a point
+    /// and a sign.
+    public static let longestForm = 32
+
+    /// Writes the digits with exactly `places` decimals (rounded half up), grouped by thousands
+    /// or not, at `p`; returns how many bytes it wrote (at most `longestForm`). Formatting is on
+    /// the explanation's and the roster's hot path: the digits go straight into memory.
+    public func write(places: Int, grouped: Bool, into p: UnsafeMutablePointer<UInt8>) -> Int {
         let step = pow10(6 - places)
         let units = Rounding.halfUp.adjust(quotient: raw / step, remainder: raw % step, divisor: step)
         var magnitude = units.magnitude
-        let start = out.count
-        var written = 0
-        repeat {
-            if written == places, places > 0 { out.append(UInt8(ascii: ".")) }
-            if grouped, written > places, (written - places) % 3 == 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-            written += 1
-        } while magnitude > 0 || written <= places
-        if units < 0 { out.append(UInt8(ascii: "-")) }
-        out.reverseTail(from: start)
+        // Least significant first, from the end of the room backwards.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Fixed.longestForm) { room in
+            var at = Fixed.longestForm
+            var written = 0
+            repeat {
+                if written == places, places > 0 { at -= 1; room[at] = UInt8(ascii: ".") }
+                if grouped, written > places, (written - places) % 3 == 0 { at -= 1; room[at] = UInt8(ascii: ",") }
+                at -= 1
+                room[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                written += 1
+            } while magnitude > 0 || written <= places
+            if units < 0 { at -= 1; room[at] = UInt8(ascii: "-") }
+            let n = Fixed.longestForm - at
+            p.update(from: room.baseAddress! + at, count: n)
+            return n
+        }
     }
 
     /// `self * b`, or nil where the product does not fit in 64 bits (the row evaluator would trap

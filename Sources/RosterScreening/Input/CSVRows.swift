@@ -13,6 +13,9 @@ public struct CSVRows: Sendable {
     public internal(set) var rowStart: [Int32] = [0]
     /// Each row's line in the file (1-based, counting the header).
     public internal(set) var lines: [Int32] = []
+    /// Whether no field can hold a comma, a quote or a line break, as in rows `unquoted` reads:
+    /// such fields are written out without a check.
+    public internal(set) var plain = false
 
     public init() {}
 
@@ -38,6 +41,7 @@ public struct CSVRows: Sendable {
     public static func unquoted(_ bytes: [UInt8], _ region: Range<Int>, line firstLine: Int) -> CSVRows {
         var rows = CSVRows()
         rows.bytes = bytes
+        rows.plain = true
         var fields = StagedFields(capacity: region.count / 4 + 16)
         rows.rowStart.reserveCapacity(region.count / 32 + 2)
         rows.lines.reserveCapacity(region.count / 32 + 1)

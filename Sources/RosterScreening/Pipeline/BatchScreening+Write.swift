@@ -5,12 +5,13 @@ import RuleCompiler
 /// A decided household's rows and its part of the summary, as `HouseholdScreener` writes them.
 extension BatchScreening {
     /// `receiving`: the roster's receiving column, or no lanes when it has none.
-    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: Decisions, _ values: BatchExplainer.Values?, receiving: Lanes, into part: inout ParallelScreening.Part) {
+    func write(_ h: Int, rows: Int, _ batch: Batch, _ text: TextCells, _ outcomes: Decisions, _ values: BatchExplainer.Values?, receiving: Lanes,
+               into out: inout ByteSink, _ summary: inout ScreeningSummary) {
         let members = batch.members(of: h)
-        part.summary.rows += rows
-        part.summary.households += 1
-        part.summary.batchedHouseholds += 1
-        part.summary.persons += members.count
+        summary.rows += rows
+        summary.households += 1
+        summary.batchedHouseholds += 1
+        summary.persons += members.count
         // What the household receives: any member's choices, if any member's are known.
         var householdKnown = false, householdBits: UInt64 = 0
         if receiving.count > 0 {
@@ -23,15 +24,12 @@ extension BatchScreening {
         for i in selected where receiving.count > 0 {
             if personSubject[i] {
                 for s in members where receiving.k[s] {
-                    find(i, s, outcomes.at[i] + s, outcomes, h, members, UInt64(bitPattern: receiving.v[s]), text, &part.summary)
+                    find(i, s, outcomes.at[i] + s, outcomes, h, members, UInt64(bitPattern: receiving.v[s]), text, &summary)
                 }
             } else if householdKnown {
-                find(i, h, outcomes.at[i] + h, outcomes, h, members, householdBits, text, &part.summary)
+                find(i, h, outcomes.at[i] + h, outcomes, h, members, householdBits, text, &summary)
             }
         }
-        var out = part.bytes
-        part.bytes = []
-        defer { part.bytes = out }
         // Each member as a resident reads them, for the texts of person policies: member `m`'s
         // label is `labels[labelEnds[m - 1]..<labelEnds[m]]`.
         var labels: [UInt8] = [], labelEnds: [Int] = [0]
@@ -42,17 +40,19 @@ extension BatchScreening {
             }
         }
         /// Policy `i`'s text for subject `s`, as a CSV field.
-        func explanation(_ i: Int, _ s: Int) {
+        func explanation(_ i: Int, _ s: Int, _ out: inout ByteSink) {
             let at = outcomes.at[i] + s
-            let start = CSVWriter.beginField(&out)
-            labels.withUnsafeBufferPointer { l in
-                let m = s - members.lowerBound
-                let label = personSubject[i] ? UnsafeBufferPointer(rebasing: l[labelEnds[m]..<labelEnds[m + 1]]) : UnsafeBufferPointer(rebasing: l[0..<0])
-                explainer!.append(
-                    i, subject: s, household: h, label: label, status: outcomes.status[at],
-                    amount: outcomes.amount[at], yielded: outcomes.yielded[at], values!, context: Int(batch.context[h]), to: &out)
+            out.withOut { out in
+                let start = CSVWriter.beginField(&out)
+                labels.withUnsafeBufferPointer { l in
+                    let m = s - members.lowerBound
+                    let label = personSubject[i] ? UnsafeBufferPointer(rebasing: l[labelEnds[m]..<labelEnds[m + 1]]) : UnsafeBufferPointer(rebasing: l[0..<0])
+                    explainer!.append(
+                        i, subject: s, household: h, label: label, status: outcomes.status[at],
+                        amount: outcomes.amount[at], yielded: outcomes.yielded[at], values!, context: Int(batch.context[h]), to: &out)
+                }
+                CSVWriter.endField(&out, start)
             }
-            CSVWriter.endField(&out, start)
         }
         switch shape {
         case .long:
@@ -64,7 +64,7 @@ extension BatchScreening {
                     out.append(44)
                     if person { personID(s, h, members, text, &out) } else { householdID(h, text, &out) }
                     out.append(44)
-                    codeBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[policyIDs[i]])) }
+                    codeBytes.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(rebasing: $0[policyIDs[i]])) }
                     out.append(44)
                     statusAndAmount(i, at, outcomes, &out)
                     out.append(44)
@@ -72,7 +72,7 @@ extension BatchScreening {
                     out.append(44)
                     if values != nil {
                         out.append(44)
-                        explanation(i, s)
+                        explanation(i, s, &out)
                     }
                     out.append(10)
                 }
@@ -106,7 +106,7 @@ extension BatchScreening {
                         } else {
                             laneCell(schema.person[f], s, batch.personFields[f]!, &out)
                         }
-                    case .policy(let i, .explanation): explanation(i, personSubject[i] ? s : h)
+                    case .policy(let i, .explanation): explanation(i, personSubject[i] ? s : h, &out)
                     case .policy(let i, let show):
                         cell(show, i, outcomes, personSubject[i] ? s : h, &out)
                     }
@@ -117,23 +117,23 @@ extension BatchScreening {
     }
 
     /// The status (`DecisionStatus.rawValue`) and amount columns of policy `i`'s decision at `at`.
-    func statusAndAmount(_ i: Int, _ at: Int, _ outcomes: Decisions, _ out: inout [UInt8]) {
+    func statusAndAmount(_ i: Int, _ at: Int, _ outcomes: Decisions, _ out: inout ByteSink) {
         let status = outcomes.status[at]
-        codeBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[statusCodes[Int(min(status, 2))]])) }
+        codeBytes.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(rebasing: $0[statusCodes[Int(min(status, 2))]])) }
         out.append(44)
-        if status == BatchOutcomes.eligible, hasAmount[i] { Fixed(raw: outcomes.amount[at]).appendDecimal(places: 2, to: &out) }
+        if status == BatchOutcomes.eligible, hasAmount[i] { out.decimal(Fixed(raw: outcomes.amount[at]), places: 2) }
     }
 
-    func householdID(_ h: Int, _ text: TextCells, _ out: inout [UInt8]) {
+    func householdID(_ h: Int, _ text: TextCells, _ out: inout ByteSink) {
         let r = text.household(householdIDField, h)!
-        text.bytes.withUnsafeBufferPointer { CSVWriter.append(buffer: UnsafeBufferPointer(rebasing: $0[r]), to: &out) }
+        text.bytes.withUnsafeBufferPointer { out.field(UnsafeBufferPointer(rebasing: $0[r]), plain: text.plain) }
     }
 
-    func personID(_ p: Int, _ h: Int, _ members: Range<Int>, _ text: TextCells, _ out: inout [UInt8]) {
+    func personID(_ p: Int, _ h: Int, _ members: Range<Int>, _ text: TextCells, _ out: inout ByteSink) {
         if let f = personIDField, let r = text.person(f, p) {
-            text.bytes.withUnsafeBufferPointer { CSVWriter.append(buffer: UnsafeBufferPointer(rebasing: $0[r]), to: &out) }
+            text.bytes.withUnsafeBufferPointer { out.field(UnsafeBufferPointer(rebasing: $0[r]), plain: text.plain) }
         } else {
-            CSVWriter.append(memberID(text, h, p - members.lowerBound), to: &out)
+            out.withOut { CSVWriter.append(memberID(text, h, p - members.lowerBound), to: &$0) }
         }
     }
 
@@ -142,22 +142,22 @@ extension BatchScreening {
         var relation = ""
         if let (field, type) = relationLabels, let lanes = batch.personFields[field], lanes.k[p] { relation = type.label(Int(lanes.v[p])) }
         let name = nameField.flatMap { text.person($0, p) }.map { String(decoding: text.bytes[$0], as: UTF8.self) }
-        var id: [UInt8] = []
-        personID(p, h, members, text, &id)
-        let label = Masking.personLabel(relation: relation, name: name, id: String(decoding: id, as: UTF8.self), reveal: false)
+        var sink = ByteSink([])
+        personID(p, h, members, text, &sink)
+        let label = Masking.personLabel(relation: relation, name: name, id: String(decoding: sink.finish(), as: UTF8.self), reveal: false)
         return Array(label.utf8)
     }
 
     /// The reason codes of an unmet decision (`DecisionBuilder.brief`), `;`-separated, as
     /// `reasons` wrote them for the batch. Only for the policies of `reasonPolicies`.
-    func unmet(_ i: Int, _ outcomes: Decisions, _ s: Int, _ out: inout [UInt8]) {
+    func unmet(_ i: Int, _ outcomes: Decisions, _ s: Int, _ out: inout ByteSink) {
         if !inEffect[i] {
-            out.append(contentsOf: "effective".utf8)
+            out.append("effective")
             return
         }
         let at = outcomes.at[i] + s
         let from = Int(outcomes.reasonStart[at]), to = Int(outcomes.reasonEnd[at])
-        if to > from { outcomes.reasons.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[from..<to])) } }
+        if to > from { outcomes.reasons.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(rebasing: $0[from..<to])) } }
     }
 
     /// Writes the reason codes of every unmet decision of `reasonPolicies` in the batch. Each
@@ -213,14 +213,14 @@ extension BatchScreening {
     }
 
     /// A policy column of a declared layout (`HouseholdScreener.cell`).
-    func cell(_ show: OutputLayout.Show, _ i: Int, _ outcomes: Decisions, _ s: Int, _ out: inout [UInt8]) {
+    func cell(_ show: OutputLayout.Show, _ i: Int, _ outcomes: Decisions, _ s: Int, _ out: inout ByteSink) {
         let status = outcomes.status[outcomes.at[i] + s]
         switch show {
         case .status:
-            out.append(contentsOf: (status == BatchOutcomes.eligible ? DecisionStatus.eligible : .ineligible).chinese.utf8)
+            out.append((status == BatchOutcomes.eligible ? DecisionStatus.eligible : .ineligible).chinese)
         case .eligible: out.append(status == BatchOutcomes.eligible ? 49 : 48)
         case .amount:
-            if status == BatchOutcomes.eligible { Fixed(raw: outcomes.amount[outcomes.at[i] + s]).appendPlain(to: &out) } else { out.append(48) }
+            if status == BatchOutcomes.eligible { out.plain(Fixed(raw: outcomes.amount[outcomes.at[i] + s])) } else { out.append(48) }
         case .unmet: unmet(i, outcomes, s, &out)
         case .missing, .explanation: break
         }
@@ -228,20 +228,20 @@ extension BatchScreening {
 
     /// A field column of text (an id, a name): the cell as `Masking.cell` shows it. Only a
     /// sensitive field's reads its spec; the others' bytes are copied as they are.
-    func textCell(_ level: FieldLevel, _ f: Int, _ range: Range<Int>?, _ text: TextCells, _ out: inout [UInt8]) {
+    func textCell(_ level: FieldLevel, _ f: Int, _ range: Range<Int>?, _ text: TextCells, _ out: inout ByteSink) {
         guard let range else { return }
         if !(level == .household ? householdSensitive[f] : personSensitive[f]) || screener.options.revealIDs {
-            text.bytes.withUnsafeBufferPointer { CSVWriter.append(buffer: UnsafeBufferPointer(rebasing: $0[range]), to: &out) }
+            text.bytes.withUnsafeBufferPointer { out.field(UnsafeBufferPointer(rebasing: $0[range]), plain: text.plain) }
         } else {
             let spec = level == .household ? schema.household[f] : schema.person[f]
-            CSVWriter.append(Masking.cell(.text(String(decoding: text.bytes[range], as: UTF8.self)), spec, reveal: false), to: &out)
+            out.withOut { CSVWriter.append(Masking.cell(.text(String(decoding: text.bytes[range], as: UTF8.self)), spec, reveal: false), to: &$0) }
         }
     }
 
     /// A field column a lane holds: the value as `Masking.cell` shows it.
-    func laneCell(_ spec: FieldSpec, _ i: Int, _ lanes: Lanes, _ out: inout [UInt8]) {
+    func laneCell(_ spec: FieldSpec, _ i: Int, _ lanes: Lanes, _ out: inout ByteSink) {
         guard lanes.k[i], let kind = LaneKind(spec.kind) else { return }
-        CSVWriter.append(Masking.cell(Lanes.value(lanes.v[i], kind), spec, reveal: screener.options.revealIDs), to: &out)
+        out.withOut { CSVWriter.append(Masking.cell(Lanes.value(lanes.v[i], kind), spec, reveal: screener.options.revealIDs), to: &$0) }
     }
 
     /// Counts the decisions of the households `written` into the summary (`HouseholdScreener.tally`),

@@ -35,6 +35,8 @@ struct BatchScreening: Sendable {
     struct Default { var field: Int; var lane: Int64?; var text: [UInt8]? }
     let householdDefaults: [Default]
     let personDefaults: [Default]
+    /// Whether no default text holds a comma, a quote or a line break.
+    let plainDefaults: Bool
     /// Fields whose values are masked in the output (`FieldSpec.sensitive`).
     let householdSensitive: [Bool]
     let personSensitive: [Bool]
@@ -131,6 +133,7 @@ struct BatchScreening: Sendable {
         }
         householdDefaults = defaults(schema.household)
         personDefaults = defaults(schema.person)
+        plainDefaults = (householdDefaults + personDefaults).allSatisfy { d in d.text?.withUnsafeBufferPointer { !CSVWriter.needs($0).quoted } ?? true }
         personSensitive = schema.person.map(\.sensitive)
         householdCells = QuickCells(schema.household)
         personCells = QuickCells(schema.person)
@@ -416,6 +419,7 @@ struct BatchScreening: Sendable {
         defer { if rowCount > 0 { contexts.bytesPerRow = (part.bytes.count - start) / rowCount + 1 } }
         var batch = Batch(schema: schema, households: groups.count, persons: rowCount)
         var text = TextCells(householdText: householdText, personText: personText, households: groups.count, persons: rowCount)
+        text.plain = rows.plain && plainDefaults
         // For each group: its household in the batch, or -1 for the row path.
         let slot = assemble(rows, groups, into: &batch, &text, contexts)
         guard slot.contains(where: { $0 >= 0 }) else {
@@ -433,16 +437,23 @@ struct BatchScreening: Sendable {
         let receiving = receivingField.flatMap { batch.personFields[$0] } ?? Lanes(count: 0)
         let decided = decided(batch, outcomes)
         var written = [Bool](repeating: false, count: batch.households)
-        defer { tally(written, batch, outcomes, into: &part.summary) }
+        var out = ByteSink(part.bytes)
+        part.bytes = []
         for (g, group) in groups.enumerated() {
             let h = slot[g]
             if h >= 0, !run.overflowed[h], decided[h] {
                 written[h] = true
-                write(h, rows: Int(group.count), batch, text, outcomes, values, receiving: receiving, into: &part)
+                write(h, rows: Int(group.count), batch, text, outcomes, values, receiving: receiving, into: &out, &part.summary)
             } else {
-                ParallelScreening.process(raw(rows, group), assembler, screener, into: &part)
+                out.withOut { bytes in
+                    swap(&bytes, &part.bytes)
+                    ParallelScreening.process(raw(rows, group), assembler, screener, into: &part)
+                    swap(&bytes, &part.bytes)
+                }
             }
         }
+        part.bytes = out.finish()
+        tally(written, batch, outcomes, into: &part.summary)
     }
 
     /// By household: whether every decision the output needs is 符合 or 不符合.
@@ -714,6 +725,9 @@ struct Decisions {
 /// no array of arrays.
 struct TextCells {
     var bytes: [UInt8] = []
+    /// Whether no cell holds a comma, a quote or a line break (cells of plain rows, and defaults
+    /// without them): cells are then written out without a check.
+    var plain = false
     /// Household cells at `householdSlot[f] * households + h`, person cells likewise; an empty
     /// range with start -1 is no value.
     private var householdCells: [Range<Int>]
