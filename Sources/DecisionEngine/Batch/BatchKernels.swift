@@ -14,7 +14,7 @@ extension BatchPlan {
                 return Node(person: false, kind: kind) { Lanes(count: $0.batch.households) }
             }
             guard let kind = LaneKind(e.type), kind != .members, let lane = Lanes.lane(value, kind) else { return nil }
-            return Node(person: false, kind: kind) { Lanes(count: $0.batch.households, value: lane, known: true) }
+            return Node(person: false, kind: kind, scalar: { _ in lane }) { Lanes(count: $0.batch.households, value: lane, known: true) }
         case .field(let i, let level, _):
             let spec = level == .household ? rules.schema.household[i] : rules.schema.person[i]
             guard let kind = LaneKind(spec.kind) else { return nil }
@@ -31,7 +31,7 @@ extension BatchPlan {
             return nil
         case .householdLet(let slot, _):
             guard let node = householdLet(slot) else { return nil }
-            return Node(person: node.person, kind: node.kind) { run in
+            return Node(person: node.person, kind: node.kind, scalar: node.scalar) { run in
                 if let l = run.householdLets[slot] { return l }
                 let l = node.run(run)
                 run.householdLets[slot] = l
@@ -39,7 +39,7 @@ extension BatchPlan {
             }
         case .memberLet(let slot, _):
             guard person, let node = memberLet(slot), node.kind != .members else { return nil }
-            return Node(person: true, kind: node.kind) { run in
+            return Node(person: true, kind: node.kind, scalar: node.scalar) { run in
                 if let l = run.memberLets[slot] { return l }
                 let l = node.person ? node.run(run) : run.broadcast(node.run(run))
                 run.memberLets[slot] = l
@@ -47,7 +47,9 @@ extension BatchPlan {
             }
         case .parameter(let i, _):
             guard let kind = LaneKind(rules.schema.parameters[i].type), kind != .members else { return nil }
-            return Node(person: false, kind: kind) { run in
+            // Most batches are of one region, whose parameters are each one value.
+            let scalar: (BatchRun) -> Int64? = { run in run.batch.contexts.count == 1 ? run.batch.contexts[0].parameters[i] : nil }
+            return Node(person: false, kind: kind, scalar: scalar) { run in
                 let batch = run.batch, context = batch.context
                 var out = Lanes(count: batch.households)
                 let contexts = batch.contexts.map { $0.parameters[i] }
@@ -80,7 +82,7 @@ extension BatchPlan {
             }
         case .today:
             let serial = Int64(today.serial)
-            return Node(person: false, kind: .date) { Lanes(count: $0.batch.households, value: serial, known: true) }
+            return Node(person: false, kind: .date, scalar: { _ in serial }) { Lanes(count: $0.batch.households, value: serial, known: true) }
         case .age, .dateOfAge:
             guard person, let birth = rules.schema.field(rules.schema.conventions.birthDate, .person)?.index,
                 LaneKind(rules.schema.person[birth].kind) == .date
@@ -433,19 +435,35 @@ extension BatchPlan {
     func compare(_ x: Node, _ y: Node, _ op: ComparisonOp, ordered: Bool) -> Node {
         let shape = x.person || y.person
         return Node(person: shape, kind: .bool) { run in
-            let a = run.shaped(x.run(run), x.person, to: shape), b = run.shaped(y.run(run), y.person, to: shape)
-            var out = Lanes(count: a.count)
-            switch (op, ordered) {
-            case (.less, true): out.set(a, b, <)
-            case (.lessOrEqual, true): out.set(a, b, <=)
-            case (.greater, true): out.set(a, b, >)
-            case (.greaterOrEqual, true): out.set(a, b, >=)
-            case (.equal, _), (.lessOrEqual, false): out.set(a, b, ==)
-            case (.notEqual, _), (.greater, false): out.set(a, b, !=)
-            case (.less, false): out.set(a, b) { _, _ in false }
-            case (.greaterOrEqual, false): out.set(a, b) { _, _ in true }
+            /// The lanes of `test`, an operand of one value read as it is.
+            @inline(__always) func lanes(_ test: (Int64, Int64) -> Bool) -> Lanes {
+                if let c = y.scalar?(run) {
+                    let a = run.shaped(x.run(run), x.person, to: shape)
+                    var out = Lanes(count: a.count)
+                    out.set(a) { test($0, c) }
+                    return out
+                }
+                if let c = x.scalar?(run) {
+                    let b = run.shaped(y.run(run), y.person, to: shape)
+                    var out = Lanes(count: b.count)
+                    out.set(b) { test(c, $0) }
+                    return out
+                }
+                let a = run.shaped(x.run(run), x.person, to: shape), b = run.shaped(y.run(run), y.person, to: shape)
+                var out = Lanes(count: a.count)
+                out.set(a, b, test)
+                return out
             }
-            return out
+            switch (op, ordered) {
+            case (.less, true): return lanes(<)
+            case (.lessOrEqual, true): return lanes(<=)
+            case (.greater, true): return lanes(>)
+            case (.greaterOrEqual, true): return lanes(>=)
+            case (.equal, _), (.lessOrEqual, false): return lanes(==)
+            case (.notEqual, _), (.greater, false): return lanes(!=)
+            case (.less, false): return lanes { _, _ in false }
+            case (.greaterOrEqual, false): return lanes { _, _ in true }
+            }
         }
     }
 
@@ -453,11 +471,23 @@ extension BatchPlan {
     /// evaluator), and with `zeroIsUnknown`, `Int64.min` is an unknown result (division by zero).
     func map2(_ x: Node, _ y: Node, _ kind: LaneKind, zeroIsUnknown: Bool = false, _ f: @escaping (Int64, Int64) -> Int64?) -> Node {
         let shape = x.person || y.person
-        return Node(person: shape, kind: kind) { run in
-            let a = run.shaped(x.run(run), x.person, to: shape), b = run.shaped(y.run(run), y.person, to: shape)
-            var out = Lanes(count: a.count)
-            for i in 0..<a.count where a.k[i] && b.k[i] {
-                guard let r = f(a.v[i], b.v[i]) else { run.overflow(i, person: shape); continue }
+        // Of two operands of one value each, one value (none where `f` fails: the lanes then say how).
+        var scalar: ((BatchRun) -> Int64?)?
+        if let xs = x.scalar, let ys = y.scalar {
+            scalar = { run in
+                guard let a = xs(run), let b = ys(run), let r = f(a, b), !(zeroIsUnknown && r == .min) else { return nil }
+                return r
+            }
+        }
+        return Node(person: shape, kind: kind, scalar: scalar) { run in
+            let xc = x.scalar?(run), yc = xc == nil ? y.scalar?(run) : nil
+            // An operand of one value is read as it is; the other's lanes are the shape's.
+            let a = xc == nil ? run.shaped(x.run(run), x.person, to: shape) : Lanes(count: 0)
+            let b = yc == nil ? run.shaped(y.run(run), y.person, to: shape) : Lanes(count: 0)
+            var out = Lanes(count: xc == nil ? a.count : b.count)
+            for i in 0..<out.count {
+                guard xc != nil || a.k[i], yc != nil || b.k[i] else { continue }
+                guard let r = f(xc ?? a.v[i], yc ?? b.v[i]) else { run.overflow(i, person: shape); continue }
                 if zeroIsUnknown, r == .min { continue }
                 out.v[i] = r
                 out.k[i] = true

@@ -75,6 +75,17 @@ struct Node {
     let person: Bool
     let kind: LaneKind
     let run: (BatchRun) -> Lanes
+    /// The one value of every lane, when the batch gives every subject the same known value (a
+    /// constant; a parameter when the batch has one region): a comparison or an arithmetic
+    /// step then reads it as it is, with no lanes made and repeated for each member.
+    var scalar: ((BatchRun) -> Int64?)?
+
+    init(person: Bool, kind: LaneKind, scalar: ((BatchRun) -> Int64?)? = nil, run: @escaping (BatchRun) -> Lanes) {
+        self.person = person
+        self.kind = kind
+        self.scalar = scalar
+        self.run = run
+    }
 }
 
 /// One policy's conditions and amount as kernels.

@@ -45,6 +45,24 @@ public struct Lanes: Sendable {
         }
     }
 
+    /// Each lane where `a` is known: `test` of its value, as a bool lane.
+    @inline(__always)
+    mutating func set(_ a: Lanes, _ test: (Int64) -> Bool) {
+        let n = count
+        a.v.withUnsafeBufferPointer { av in
+            a.k.withUnsafeBufferPointer { ak in
+                v.withUnsafeMutableBufferPointer { ov in
+                    k.withUnsafeMutableBufferPointer { ok in
+                        for i in 0..<n where ak[i] {
+                            ov[i] = test(av[i]) ? 1 : 0
+                            ok[i] = true
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The lane as the row evaluator's value.
     public static func value(_ lane: Int64, _ kind: LaneKind) -> Value {
         switch kind {
