@@ -247,13 +247,14 @@ extension BatchScreening {
     /// Counts the decisions of the households `written` into the summary (`HouseholdScreener.tally`),
     /// policy by policy.
     func tally(_ written: [Bool], _ batch: Batch, _ o: Decisions, into summary: inout ScreeningSummary) {
+        // Most batches write every household: then each policy's subjects are counted in one run.
+        let all = !written.contains(false)
         for i in selected {
             var eligible = 0, ineligible = 0, total: Int64 = 0
             o.status.withUnsafeBufferPointer { status in
                 o.amount.withUnsafeBufferPointer { amount in
-                    for h in written.indices where written[h] {
-                        for s in personSubject[i] ? batch.members(of: h) : h..<(h + 1) {
-                            let at = o.at[i] + s
+                    func count(_ subjects: Range<Int>) {
+                        for at in (o.at[i] + subjects.lowerBound)..<(o.at[i] + subjects.upperBound) {
                             if status[at] == BatchOutcomes.eligible {
                                 eligible += 1
                                 total &+= amount[at]
@@ -261,6 +262,11 @@ extension BatchScreening {
                                 ineligible += 1
                             }
                         }
+                    }
+                    if all {
+                        count(0..<(personSubject[i] ? batch.persons : batch.households))
+                    } else {
+                        for h in written.indices where written[h] { count(personSubject[i] ? batch.members(of: h) : h..<(h + 1)) }
                     }
                 }
             }

@@ -503,6 +503,11 @@ struct BatchScreening: Sendable {
         }
         let households = batch.households, persons = batch.persons
         guard households > 0 else { return slot }
+        // Most batches are whole rows of `width` fields one after another: then person `p`'s
+        // fields begin at `cellAt[0] + p * width`, with no look-up.
+        let stride = cellAt.withUnsafeBufferPointer { at in
+            (0..<persons).allSatisfy { at[$0] == at[0] &+ Int32(truncatingIfNeeded: $0 &* width) } && at[0] >= 0
+        } ? width : 0
         let householdOf = batch.householdOf
         rows.bytes.withUnsafeBufferPointer { buffer in
             rows.fieldStarts.withUnsafeBufferPointer { starts in
@@ -510,8 +515,9 @@ struct BatchScreening: Sendable {
                     /// Each cell of column `c` that has text, trimmed, with its person; `read`
                     /// returns false when the cell sends its household to the row path.
                     @inline(__always) func forEachCell(_ c: Int, _ read: (UnsafeBufferPointer<UInt8>, Int) -> Bool) {
+                        let first = Int(cellAt[0])
                         for p in 0..<persons {
-                            let at = Int(cellAt[p])
+                            let at = stride > 0 ? first + p * stride : Int(cellAt[p])
                             guard at >= 0 else { continue }
                             let from = Int(starts[at + c]), to = Int(ends[at + c])
                             guard to > from else { continue }
@@ -597,8 +603,10 @@ struct BatchScreening: Sendable {
             }
         }
         var lastRegion: (range: Range<Int>, variant: Int?, context: Int32)?
+        // Each default text once in the batch's text, for every cell that takes it.
+        let defaultText = (householdDefaults.map { $0.text.map { text.add($0) } }, personDefaults.map { $0.text.map { text.add($0) } })
         for h in 0..<households {
-            if !bad[h], let c = complete(h, &batch, &text, contexts, last: &lastRegion) {
+            if !bad[h], let c = complete(h, &batch, &text, contexts, defaultText, last: &lastRegion) {
                 batch.context[h] = c
             } else {
                 // Its decisions are not read; any context will do.
@@ -612,22 +620,24 @@ struct BatchScreening: Sendable {
 
     /// A household read into the batch: the schema's defaults, then the checks
     /// `RecordCompletion` makes, then its region's parameters. Nil when the row path must take it.
+    /// `defaultText`: where each default's text is in `text` (households', persons').
     private func complete(_ h: Int, _ batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts,
+                          _ defaultText: (household: [Range<Int>?], person: [Range<Int>?]),
                           last: inout (range: Range<Int>, variant: Int?, context: Int32)?) -> Int32? {
         let members = batch.members(of: h)
-        for d in householdDefaults {
+        for (d, t) in zip(householdDefaults, defaultText.household) {
             if let lane = d.lane {
                 if batch.household(d.field, h) == nil { batch.setHousehold(d.field, h, lane) }
-            } else if let t = d.text, text.household(d.field, h) == nil {
-                text.setHousehold(d.field, h, t)
+            } else if let t, text.household(d.field, h) == nil {
+                text.setHousehold(d.field, h, range: t)
             }
         }
-        for d in personDefaults {
+        for (d, t) in zip(personDefaults, defaultText.person) {
             for p in members {
                 if let lane = d.lane {
                     if batch.person(d.field, p) == nil { batch.setPerson(d.field, p, lane) }
-                } else if let t = d.text, text.person(d.field, p) == nil {
-                    text.setPerson(d.field, p, t)
+                } else if let t, text.person(d.field, p) == nil {
+                    text.setPerson(d.field, p, range: t)
                 }
             }
         }
@@ -655,7 +665,7 @@ struct BatchScreening: Sendable {
         var variant: Int?
         if let v = plan.variantField, LaneKind(schema.household[v].kind) != nil, let l = batch.household(v, h) { variant = Int(l) }
         let c: Int32
-        if let last, last.variant == variant, last.range.count == region.count,
+        if let last, last.variant == variant, last.range.count == region.count, last.range == region ||
             text.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + last.range.lowerBound, $0.baseAddress! + region.lowerBound, region.count) == 0 }) {
             // The same region as the last household's: most rosters are one district's.
             c = last.context
@@ -771,13 +781,17 @@ struct TextCells {
         return r.lowerBound < 0 ? nil : r
     }
 
-    mutating func setHousehold(_ f: Int, _ h: Int, _ cell: some Collection<UInt8>) {
-        householdCells[householdSlot[f] + h] = bytes.count..<(bytes.count + cell.count)
-        bytes.append(contentsOf: cell)
+    mutating func setHousehold(_ f: Int, _ h: Int, _ cell: some Collection<UInt8>) { setHousehold(f, h, range: add(cell)) }
+
+    mutating func setPerson(_ f: Int, _ p: Int, _ cell: some Collection<UInt8>) { setPerson(f, p, range: add(cell)) }
+
+    /// Text kept for cells to share (`setHousehold(_:_:range:)`): where it is.
+    mutating func add(_ cell: some Collection<UInt8>) -> Range<Int> {
+        defer { bytes.append(contentsOf: cell) }
+        return bytes.count..<(bytes.count + cell.count)
     }
 
-    mutating func setPerson(_ f: Int, _ p: Int, _ cell: some Collection<UInt8>) {
-        personCells[personSlot[f] + p] = bytes.count..<(bytes.count + cell.count)
-        bytes.append(contentsOf: cell)
-    }
+    mutating func setHousehold(_ f: Int, _ h: Int, range: Range<Int>) { householdCells[householdSlot[f] + h] = range }
+
+    mutating func setPerson(_ f: Int, _ p: Int, range: Range<Int>) { personCells[personSlot[f] + p] = range }
 }
