@@ -228,15 +228,20 @@ extension BatchPlan {
             let shape = cn.person || x.person || y.person
             return Node(person: shape, kind: x.kind) { run in
                 let cl = run.shaped(cn.run(run), cn.person, to: shape)
-                let xl = run.shaped(x.run(run), x.person, to: shape), yl = run.shaped(y.run(run), y.person, to: shape)
+                // A branch of one value (a parameter, a constant) is read as it is.
+                let xs = x.scalar?(run), ys = y.scalar?(run)
+                let xl = xs == nil ? run.shaped(x.run(run), x.person, to: shape) : Lanes(count: 0)
+                let yl = ys == nil ? run.shaped(y.run(run), y.person, to: shape) : Lanes(count: 0)
                 var out = Lanes(count: cl.count)
                 for i in 0..<cl.count {
+                    let xk = xs != nil || xl.k[i], yk = ys != nil || yl.k[i]
+                    let xv = xs ?? (xk ? xl.v[i] : 0), yv = ys ?? (yk ? yl.v[i] : 0)
                     if cl.k[i] {
                         let yes = cl.v[i] != 0
-                        out.v[i] = yes ? xl.v[i] : yl.v[i]
-                        out.k[i] = yes ? xl.k[i] : yl.k[i]
-                    } else if xl.k[i], yl.k[i], xl.v[i] == yl.v[i] {
-                        out.v[i] = xl.v[i]
+                        out.v[i] = yes ? xv : yv
+                        out.k[i] = yes ? xk : yk
+                    } else if xk, yk, xv == yv {
+                        out.v[i] = xv
                         out.k[i] = true
                     }
                 }

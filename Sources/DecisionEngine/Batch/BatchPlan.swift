@@ -259,11 +259,15 @@ public final class BatchRun {
             switch c {
             case .leaf(let when, let unless):
                 let w = shaped(when.run(self), when.person, to: kernel.person)
-                let u = unless.map { shaped($0.run(self), $0.person, to: kernel.person) } ?? Lanes(count: n, value: 0, known: true)
                 // Met; else excepted (`unless` true); else unmet when both are known; else unknown.
                 result.withUnsafeMutableBufferPointer { r in
                     w.v.withUnsafeBufferPointer { wv in
                         w.k.withUnsafeBufferPointer { wk in
+                            guard let unless else {
+                                for s in 0..<n { r[s] = wk[s] ? (wv[s] != 0 ? 0 : 1) : 2 }
+                                return
+                            }
+                            let u = shaped(unless.run(self), unless.person, to: kernel.person)
                             u.v.withUnsafeBufferPointer { uv in
                                 u.k.withUnsafeBufferPointer { uk in
                                     for s in 0..<n {
@@ -305,7 +309,9 @@ public final class BatchRun {
             return result
         }
         let root = evaluate(kernel.root)
-        let amounts = kernel.amount.map { shaped($0.run(self), $0.person, to: kernel.person) }
+        // An amount of one value (a parameter) is read as it is.
+        let amountScalar = kernel.amount?.scalar?(self)
+        let amounts = amountScalar != nil ? nil : kernel.amount.map { shaped($0.run(self), $0.person, to: kernel.person) }
         let rounding: (RoundingUnit, Rounding)? = {
             guard let a = kernel.policy.amount, let r = a.rounding else { return nil }
             if case .divide = a.expr.op { return nil }
@@ -330,13 +336,14 @@ public final class BatchRun {
                                     status[s] = BatchOutcomes.eligible
                                     // Giving way to another policy (择高) makes it unmet, with the unmet leaves under its `not`s.
                                     if yields { unmet[s] = reasons[s] }
-                                    guard let amounts, let kind = amountKind else { continue }
-                                    guard amounts.k[s] else { status[s] = BatchOutcomes.undetermined; continue }
+                                    guard let kind = amountKind, amountScalar != nil || amounts != nil else { continue }
+                                    guard amountScalar != nil || amounts!.k[s] else { status[s] = BatchOutcomes.undetermined; continue }
+                                    let value = amountScalar ?? amounts!.v[s]
                                     if kind == .int {
-                                        guard let f = Fixed.checked(amounts.v[s]) else { overflow(s, person: kernel.person); continue }
+                                        guard let f = Fixed.checked(value) else { overflow(s, person: kernel.person); continue }
                                         amount[s] = f.raw
                                     } else {
-                                        let f = Fixed(raw: amounts.v[s])
+                                        let f = Fixed(raw: value)
                                         amount[s] = rounding.map { f.rounded(to: $0.0, mode: $0.1).raw } ?? f.raw
                                     }
                                 case 1:
