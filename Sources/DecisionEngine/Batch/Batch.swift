@@ -89,18 +89,54 @@ public struct Batch: Sendable {
         }
     }
 
-    /// A field's values and whether each is known, by person (or by household), for filling a
-    /// whole column at once. `field` must have lanes.
+    /// Every field's values and whether each is known, by pointer, for filling them all while a
+    /// roster is read row after row. The memory is the batch's own, valid only inside `body`.
     @inline(__always)
-    public mutating func withPersonLanes<R>(_ field: Int, _ body: (UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Bool>) -> R) -> R {
-        let base = personSlot[field] * personCapacity
-        return pv.withUnsafeMutableBufferPointer { v in pk.withUnsafeMutableBufferPointer { k in body(v.baseAddress! + base, k.baseAddress! + base) } }
+    public mutating func withLaneMemory<R>(_ body: (LaneMemory) -> R) -> R {
+        let (householdSlot, personSlot, kindSlot, kindCount) = (self.householdSlot, self.personSlot, self.kindSlot, self.kindCount)
+        let (householdCapacity, personCapacity) = (self.householdCapacity, self.personCapacity)
+        return pv.withUnsafeMutableBufferPointer { pv in
+            pk.withUnsafeMutableBufferPointer { pk in
+                hv.withUnsafeMutableBufferPointer { hv in
+                    hk.withUnsafeMutableBufferPointer { hk in
+                        body(LaneMemory(hv: hv, hk: hk, pv: pv, pk: pk, householdSlot: householdSlot, personSlot: personSlot, kindSlot: kindSlot,
+                                        kindCount: kindCount, householdCapacity: householdCapacity, personCapacity: personCapacity))
+                    }
+                }
+            }
+        }
     }
 
-    @inline(__always)
-    public mutating func withHouseholdLanes<R>(_ field: Int, _ body: (UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Bool>) -> R) -> R {
-        let base = householdSlot[field] * householdCapacity
-        return hv.withUnsafeMutableBufferPointer { v in hk.withUnsafeMutableBufferPointer { k in body(v.baseAddress! + base, k.baseAddress! + base) } }
+    /// A batch's values while households are added, by pointer (`withLaneMemory`).
+    public struct LaneMemory {
+        let hv: UnsafeMutableBufferPointer<Int64>, hk: UnsafeMutableBufferPointer<Bool>
+        let pv: UnsafeMutableBufferPointer<Int64>, pk: UnsafeMutableBufferPointer<Bool>
+        let householdSlot: [Int], personSlot: [Int], kindSlot: [Int], kindCount: [Int]
+        let householdCapacity: Int, personCapacity: Int
+
+        /// Where a person field's values, and whether each is known, begin. `field` must have lanes.
+        public func person(_ field: Int) -> (v: UnsafeMutablePointer<Int64>, k: UnsafeMutablePointer<Bool>) {
+            let base = personSlot[field] * personCapacity
+            return (pv.baseAddress! + base, pk.baseAddress! + base)
+        }
+
+        /// Where a household field's values, and whether each is known, begin. `field` must have lanes.
+        public func household(_ field: Int) -> (v: UnsafeMutablePointer<Int64>, k: UnsafeMutablePointer<Bool>) {
+            let base = householdSlot[field] * householdCapacity
+            return (hv.baseAddress! + base, hk.baseAddress! + base)
+        }
+
+        /// Sets one kind of a member's by-kind money; the first kind given makes the others zero.
+        public func setPersonKind(_ field: Int, _ kind: Int, _ p: Int, _ raw: Int64) {
+            let first = kindSlot[field]
+            if !pk[first * personCapacity + p] {
+                for k in 0..<kindCount[field] {
+                    pv[(first + k) * personCapacity + p] = 0
+                    pk[(first + k) * personCapacity + p] = true
+                }
+            }
+            pv[(first + kind) * personCapacity + p] = raw
+        }
     }
 
     /// Gives every field its lanes, cut to the households added, once they all are.
@@ -138,18 +174,6 @@ public struct Batch: Sendable {
         let i = personSlot[field] * personCapacity + p
         pv[i] = lane
         pk[i] = true
-    }
-
-    /// Sets one kind of a member's by-kind money; the first kind given makes the others zero.
-    public mutating func setPersonKind(_ field: Int, _ kind: Int, _ p: Int, _ raw: Int64) {
-        let first = kindSlot[field]
-        if !pk[first * personCapacity + p] {
-            for k in 0..<kindCount[field] {
-                pv[(first + k) * personCapacity + p] = 0
-                pk[(first + k) * personCapacity + p] = true
-            }
-        }
-        pv[(first + kind) * personCapacity + p] = raw
     }
 
     @inlinable public func members(of h: Int) -> Range<Int> { Int(firstMember[h])..<Int(firstMember[h + 1]) }

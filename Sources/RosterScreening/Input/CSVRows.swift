@@ -13,88 +13,10 @@ public struct CSVRows: Sendable {
     public internal(set) var rowStart: [Int32] = [0]
     /// Each row's line in the file (1-based, counting the header).
     public internal(set) var lines: [Int32] = []
-    /// Whether no field can hold a comma, a quote or a line break, as in rows `unquoted` reads:
-    /// such fields are written out without a check.
-    public internal(set) var plain = false
 
     public init() {}
 
     public var count: Int { lines.count }
-
-    public func fieldCount(_ r: Int) -> Int { Int(rowStart[r + 1] - rowStart[r]) }
-
-    public func field(_ r: Int, _ c: Int) -> Range<Int> {
-        let i = Int(rowStart[r]) + c
-        return Int(fieldStarts[i])..<Int(fieldEnds[i])
-    }
-
-    public func string(_ r: Int, _ c: Int) -> String { String(decoding: bytes[field(r, c)], as: UTF8.self) }
-
-    /// Row `r` as `CSVParser` gives it.
-    public func record(_ r: Int) -> CSVRecord {
-        CSVRecord(fields: (0..<fieldCount(r)).map { string(r, $0) }, line: Int(lines[r]))
-    }
-
-    /// The rows of `bytes[region]`, text without a quote whose every CR is part of a CRLF, read
-    /// as `CSVRowParser` reads them from a row's start on line `line` (to the end of the input).
-    /// Fields are ranges of `bytes` itself, which is shared, not copied.
-    public static func unquoted(_ bytes: [UInt8], _ region: Range<Int>, line firstLine: Int) -> CSVRows {
-        var rows = CSVRows()
-        rows.bytes = bytes
-        rows.plain = true
-        var fields = StagedFields(capacity: region.count / 4 + 16)
-        rows.rowStart.reserveCapacity(region.count / 32 + 2)
-        rows.lines.reserveCapacity(region.count / 32 + 1)
-        bytes.withUnsafeBufferPointer { b in
-            var line = firstLine, fieldStart = region.lowerBound, rowFirst = 0
-            @inline(__always) func field(_ end: Int) { fields.append(fieldStart, end) }
-            @inline(__always) func endRow() {
-                // A blank line (one empty field) is no row.
-                if fields.count == rowFirst + 1, fields.ends[rowFirst] == fields.starts[rowFirst] {
-                    fields.count = rowFirst
-                    return
-                }
-                rows.rowStart.append(Int32(fields.count))
-                rows.lines.append(Int32(line))
-                rowFirst = fields.count
-            }
-            @inline(__always) func delimiter(_ i: Int) {
-                if b[i] == 44 {
-                    field(i)
-                } else {
-                    field(i > fieldStart && b[i - 1] == 13 ? i - 1 : i)
-                    endRow()
-                    line += 1
-                }
-                fieldStart = i + 1
-            }
-            var i = region.lowerBound
-            let end = region.upperBound
-            // Eight bytes at a time: the commas and line feeds among them, each found exactly.
-            let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, ones: UInt64 = 0x0101_0101_0101_0101
-            @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x | low) }
-            while i + 8 <= end {
-                let word = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self))
-                var found = zeros(word ^ (ones &* 44)) | zeros(word ^ (ones &* 10))
-                while found != 0 {
-                    delimiter(i + found.trailingZeroBitCount >> 3)
-                    found &= found - 1
-                }
-                i += 8
-            }
-            while i < end {
-                if b[i] == 44 || b[i] == 10 { delimiter(i) }
-                i += 1
-            }
-            if fieldStart < end {
-                // The last row, without a line break.
-                field(end)
-                endRow()
-            }
-        }
-        fields.move(into: &rows)
-        return rows
-    }
 
     /// Keeps rows `r...` (and any bytes and fields after them, a row still being read) and returns the rows
     /// before `r`. `shift` receives how far the kept bytes moved down.

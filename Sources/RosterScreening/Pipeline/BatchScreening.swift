@@ -42,6 +42,8 @@ struct BatchScreening: Sendable {
     let personSensitive: [Bool]
     let householdCells: QuickCells
     let personCells: QuickCells
+    /// By roster column: how its cells are read.
+    let columnPlans: [ColumnPlan]
     let householdIDField: Int
     let regionField: Int?
     let personIDField: Int?
@@ -137,6 +139,16 @@ struct BatchScreening: Sendable {
         personSensitive = schema.person.map(\.sensitive)
         householdCells = QuickCells(schema.household)
         personCells = QuickCells(schema.person)
+        columnPlans = columns.targets.map { [householdText, personText, householdPlain, personPlain, householdCells, personCells] target in
+            switch target {
+            case .ignored, .householdKind: ColumnPlan(target: .ignored)
+            case .personKind(let f, let k): ColumnPlan(target: .personKind, field: f, kind: k)
+            case .personField(let f) where personText[f]: ColumnPlan(target: .personText, field: f, plain: personPlain[f])
+            case .personField(let f): ColumnPlan(target: .personLane, field: f, reading: personCells.reading(f))
+            case .householdField(let f) where householdText[f]: ColumnPlan(target: .householdText, field: f, plain: householdPlain[f])
+            case .householdField(let f): ColumnPlan(target: .householdLane, field: f, reading: householdCells.reading(f))
+            }
+        }
         householdIDField = id.index
         regionField = schema.field(schema.conventions.region, .household)?.index
         personIDField = schema.field(schema.conventions.personID, .person)?.index
@@ -265,12 +277,10 @@ struct BatchScreening: Sendable {
     }
 
     /// Row `r`'s household id cell (empty when the row has no such field).
-    func householdIDRange(_ rows: CSVRows, _ r: Int) -> Range<Int> {
-        rows.fieldCount(r) > columns.householdIDColumn ? rows.field(r, columns.householdIDColumn) : 0..<0
-    }
+    func householdIDRange(_ rows: some BatchRows, _ r: Int) -> Range<Int> { rows.field(r, columns.householdIDColumn) }
 
     /// Row `r`'s household id, trimmed.
-    func householdID(_ rows: CSVRows, _ r: Int) -> ArraySlice<UInt8> {
+    func householdID(_ rows: some BatchRows, _ r: Int) -> ArraySlice<UInt8> {
         let id = rows.bytes.withUnsafeBufferPointer { Runs.id(householdIDRange(rows, r), in: $0) }
         return id.trimmed.map { ArraySlice($0) } ?? rows.bytes[id.range]
     }
@@ -313,7 +323,8 @@ struct BatchScreening: Sendable {
         /// Ends the open run as a group: rejected whole when it has no id (1) or its id was
         /// finished before (2, its rows are split apart).
         mutating func close(_ bytes: UnsafeBufferPointer<UInt8>, _ finished: inout FinishedHouseholds) {
-            let empty = current.trimmed.map(\.isEmpty) ?? current.range.isEmpty
+            // (A closure, not a key path: a key path here cost a look-up for every household.)
+            let empty = current.trimmed.map { $0.isEmpty } ?? current.range.isEmpty
             let fault: UInt8 = empty ? 1 : (current.trimmed.map { finished.insert($0) } ?? finished.insert(UnsafeBufferPointer(rebasing: bytes[current.range]))) ? 0 : 2
             groups.append(Group(first: Int32(start), count: Int32(rows - start), fault: fault))
         }
@@ -332,22 +343,19 @@ struct BatchScreening: Sendable {
 
     /// Text of whole rows, not yet read into fields, cut into households: what `group` gives,
     /// found by the reading thread from the line breaks and household ids alone, so that the
-    /// workers read the fields (`CSVRowParser`) side by side.
+    /// workers read the fields of their rows side by side (`PlainRows`).
     struct RawRows: Sendable {
         var groups: [Group]
-        /// Each row's first byte, and its line in the file.
+        /// Each row's first byte, its end (before its CR LF) and its line in the file.
         var starts: [Int]
+        var ends: [Int]
         var lines: [Int32]
         /// Where the households not cut off yet begin (the text kept for the next cut), and its line.
         var taken: Int
         var nextLine: Int
 
-        /// The bytes and first line of the rows of `groups[range]` (with any blank lines after them).
-        func region(_ range: Range<Int>) -> (bytes: Range<Int>, line: Int, firstRow: Int) {
-            let first = Int(groups[range.lowerBound].first)
-            let end = range.upperBound < groups.count ? starts[Int(groups[range.upperBound].first)] : taken
-            return (starts[first]..<end, Int(lines[first]), first)
-        }
+        /// The rows of every group, for the workers to read.
+        func rows(_ bytes: [UInt8]) -> PlainRows { PlainRows(bytes: bytes, starts: starts, ends: ends, lines: lines) }
     }
 
     /// The households of `text`, which begins a row on line `line`, as `group` finds them once
@@ -356,7 +364,7 @@ struct BatchScreening: Sendable {
     /// part of a CRLF.
     func cut(_ text: UnsafeBufferPointer<UInt8>, line firstLine: Int, final: Bool, finished: inout FinishedHouseholds) -> RawRows? {
         let n = text.count
-        var result = RawRows(groups: [], starts: [], lines: [], taken: 0, nextLine: firstLine)
+        var result = RawRows(groups: [], starts: [], ends: [], lines: [], taken: 0, nextLine: firstLine)
         guard n > 0, let base = text.baseAddress else { return result }
         @inline(__always) func find(_ byte: UInt8, _ from: Int, _ to: Int) -> Int? {
             guard from < to, let q = memchr(base + from, Int32(byte), to - from) else { return nil }
@@ -381,6 +389,7 @@ struct BatchScreening: Sendable {
         var runs = Runs(capacity: n / 64)
         func add(_ start: Int, _ end: Int, _ line: Int) {
             result.starts.append(start)
+            result.ends.append(end)
             result.lines.append(Int32(line))
             runs.add(id(start, end), text, &finished)
         }
@@ -412,7 +421,7 @@ struct BatchScreening: Sendable {
     // MARK: Screening (on every core)
 
     /// Screens `groups` of `rows` into `part`: the output and summary of each household, in order.
-    func screen(_ rows: CSVRows, _ groups: ArraySlice<Group>, contexts: Contexts, into part: inout ParallelScreening.Part) {
+    func screen(_ rows: some BatchRows, _ groups: ArraySlice<Group>, contexts: Contexts, into part: inout ParallelScreening.Part) {
         let rowCount = groups.reduce(0) { $0 + Int($1.count) }
         part.bytes.reserveCapacity(part.bytes.count + rowCount * contexts.bytesPerRow * 9 / 8)
         let start = part.bytes.count
@@ -474,139 +483,149 @@ struct BatchScreening: Sendable {
     }
 
     /// The group as the row path reads it.
-    func raw(_ rows: CSVRows, _ group: Group) -> RawHousehold {
-        let lines = (Int(group.first)..<Int(group.first + group.count)).map { (line: Int(rows.lines[$0]), fields: rows.record($0).fields) }
+    func raw(_ rows: some BatchRows, _ group: Group) -> RawHousehold {
+        let lines = (Int(group.first)..<Int(group.first + group.count)).map { (line: rows.line($0), fields: rows.record($0).fields) }
         let id = String(decoding: householdID(rows, Int(group.first)), as: UTF8.self)
         return RawHousehold.grouped(id: id, rows: lines, seenBefore: group.fault == 2, column: columns.names[columns.householdIDColumn])
     }
 
-    /// Reads the cells of `groups` into `batch` and `text` column by column (how a column is read
-    /// is decided once for all its cells), then checks each household as `RecordCompletion`
-    /// does. Returns, for each group, its household in the batch, or -1 when the row path must
-    /// take it: a cell it cannot read, a conflict, no 户主... Such a household stays in the batch
-    /// with every value unknown, and its decisions are not read.
-    func assemble(_ rows: CSVRows, _ groups: ArraySlice<Group>, into batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts) -> [Int] {
+    /// How a column's cells are read, decided once: what field they fill, and for a field of
+    /// lanes how its cells are read (`QuickCells.reading`).
+    struct ColumnPlan {
+        enum Target { case ignored, personKind, personText, personLane, householdText, householdLane }
+        var target: Target
+        var field = 0
+        /// A by-kind field's kind.
+        var kind = 0
+        var reading = QuickCells.Reading.other
+        /// A text field whose every cell is valid (not a code or a 身份证号 to check).
+        var plain = true
+    }
+
+    /// Reads the cells of `groups` into `batch` and `text`, row after row, each cell as its
+    /// column's plan says, then checks each household as `RecordCompletion` does. Returns, for
+    /// each group, its household in the batch, or -1 when the row path must take it: a cell it
+    /// cannot read, a ragged row, a conflict, no 户主... Such a household stays in the batch with
+    /// every value unknown, and its decisions are not read.
+    func assemble(_ rows: some BatchRows, _ groups: ArraySlice<Group>, into batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts) -> [Int] {
         var slot = [Int](repeating: -1, count: groups.count)
-        let width = columns.targets.count
-        // By person: the index of its row's first field, or -1 when its household's rows are ragged.
-        var cellAt: [Int32] = []
-        cellAt.reserveCapacity(rows.count)
         var groupOf: [Int] = []
-        var bad: [Bool] = []
         for (g, group) in groups.enumerated() where group.fault == 0 && group.count <= HouseholdRecord.maxMembers {
             slot[g] = batch.addHousehold(members: Int(group.count), context: 0)
             groupOf.append(g)
-            let rowRange = Int(group.first)..<Int(group.first + group.count)
-            let ragged = rowRange.contains { rows.fieldCount($0) != width }
-            for r in rowRange { cellAt.append(ragged ? -1 : rows.rowStart[r]) }
-            bad.append(ragged)
         }
-        let households = batch.households, persons = batch.persons
+        let households = batch.households
         guard households > 0 else { return slot }
-        // Most batches are whole rows of `width` fields one after another: then person `p`'s
-        // fields begin at `cellAt[0] + p * width`, with no look-up.
-        let stride = cellAt.withUnsafeBufferPointer { at in
-            (0..<persons).allSatisfy { at[$0] == at[0] &+ Int32(truncatingIfNeeded: $0 &* width) } && at[0] >= 0
-        } ? width : 0
-        let householdOf = batch.householdOf
+        var bad = [Bool](repeating: false, count: households)
+        // What the loop reads, out of `self` (which it would otherwise copy for each cell).
+        let plans = columnPlans, width = plans.count, personSpecs = schema.person, householdSpecs = schema.household
+        let personCells = personCells, householdCells = householdCells, derivingIDField = derivingIDField
+        let groupRows = groupOf.map { g in (first: Int(groups[groups.startIndex + g].first), count: Int(groups[groups.startIndex + g].count)) }
         rows.bytes.withUnsafeBufferPointer { buffer in
-            rows.fieldStarts.withUnsafeBufferPointer { starts in
-                rows.fieldEnds.withUnsafeBufferPointer { ends in
-                    /// Each cell of column `c` that has text, trimmed, with its person; `read`
-                    /// returns false when the cell sends its household to the row path.
-                    @inline(__always) func forEachCell(_ c: Int, _ read: (UnsafeBufferPointer<UInt8>, Int) -> Bool) {
-                        let first = Int(cellAt[0])
-                        for p in 0..<persons {
-                            let at = stride > 0 ? first + p * stride : Int(cellAt[p])
-                            guard at >= 0 else { continue }
-                            let from = Int(starts[at + c]), to = Int(ends[at + c])
-                            guard to > from else { continue }
+            batch.withLaneMemory { memory in
+                // Each column's lanes, where it has them.
+                let lanes = plans.map { plan -> (v: UnsafeMutablePointer<Int64>, k: UnsafeMutablePointer<Bool>)? in
+                    switch plan.target {
+                    case .personLane: memory.person(plan.field)
+                    case .householdLane: memory.household(plan.field)
+                    default: nil
+                    }
+                }
+                /// Lanes value of a cell of column `c`: as its column reads it, or as the row path
+                /// reads it; nil when the cell sends its household to the row path.
+                @inline(__always) func value(_ plan: ColumnPlan, _ cell: UnsafeBufferPointer<UInt8>, person: Bool) -> Int64? {
+                    let read: Int64?
+                    switch plan.reading {
+                    case .int: read = QuickCells.int(cell)
+                    case .date: read = QuickCells.date(cell)
+                    case .number(let places): read = QuickCells.number(cell, places: places)
+                    case .choice(let table): read = person ? personCells.choice(cell, table) : householdCells.choice(cell, table)
+                    case .other: read = person ? personCells.raw(cell, field: plan.field) : householdCells.raw(cell, field: plan.field)
+                    }
+                    return read ?? Self.lane(cell, person ? personSpecs[plan.field] : householdSpecs[plan.field])
+                }
+                /// Reads a cell (trimmed, not empty) of column `c` for person `p` of household
+                /// `h`; false when it sends the household to the row path.
+                @inline(__always) func read(_ c: Int, _ cell: UnsafeBufferPointer<UInt8>, _ p: Int, _ h: Int) -> Bool {
+                    let plan = plans[c]
+                    switch plan.target {
+                    case .ignored:
+                        return true
+                    case .personKind:
+                        // As `HouseholdAssembler.setKind` reads it.
+                        guard let raw = QuickCells.money(cell) ?? Self.money(cell) else { return false }
+                        memory.setPersonKind(plan.field, plan.kind, p, raw)
+                        return true
+                    case .personText:
+                        guard plan.plain || Self.validText(cell, personSpecs[plan.field]), plan.field != derivingIDField else { return false }
+                        text.setPerson(plan.field, p, cell)
+                        return true
+                    case .personLane:
+                        guard let lane = value(plan, cell, person: true) else { return false }
+                        let (v, k) = lanes[c].unsafelyUnwrapped
+                        v[p] = lane
+                        k[p] = true
+                        return true
+                    case .householdText:
+                        guard plan.plain || Self.validText(cell, householdSpecs[plan.field]) else { return false }
+                        guard let earlier = text.household(plan.field, h) else {
+                            text.setHousehold(plan.field, h, cell)
+                            return true
+                        }
+                        return text.bytes.withUnsafeBufferPointer { Self.same(UnsafeBufferPointer(rebasing: $0[earlier]), cell) }
+                    case .householdLane:
+                        guard let lane = value(plan, cell, person: false) else { return false }
+                        let (v, k) = lanes[c].unsafelyUnwrapped
+                        if k[h] { return v[h] == lane }
+                        v[h] = lane
+                        k[h] = true
+                        return true
+                    }
+                }
+                var p = 0
+                for h in 0..<households {
+                    for r in groupRows[h].first..<(groupRows[h].first + groupRows[h].count) {
+                        var c = 0
+                        rows.forEachField(r, in: buffer) { from, to in
+                            defer { c += 1 }
+                            guard c < width, to > from else { return }
                             let raw = UnsafeBufferPointer(rebasing: buffer[from..<to])
                             let ok: Bool
                             if Self.untrimmed(raw[0], raw[raw.count - 1]) {
-                                ok = read(raw, p)
+                                ok = read(c, raw, p, h)
                             } else {
                                 // Spaces to trim: as `trimmingSpaces` trims them.
                                 let cell = Array(String(decoding: raw, as: UTF8.self).trimmingSpaces.utf8)
-                                ok = cell.isEmpty || cell.withUnsafeBufferPointer { read($0, p) }
+                                ok = cell.isEmpty || cell.withUnsafeBufferPointer { read(c, $0, p, h) }
                             }
-                            if !ok { bad[Int(householdOf[p])] = true }
+                            if !ok { bad[h] = true }
                         }
-                    }
-                    /// Each value of column `c`, which holds lanes of field `f`, read by a loop
-                    /// of its own for the way its cells are read; `store` as for `forEachCell`.
-                    @inline(__always) func forEachLane(_ c: Int, _ quick: QuickCells, _ f: Int, _ spec: FieldSpec, _ store: (Int64, Int) -> Bool) {
-                        @inline(__always) func each(_ read: (UnsafeBufferPointer<UInt8>) -> Int64?) {
-                            forEachCell(c) { cell, p in
-                                guard let lane = read(cell) ?? Self.lane(cell, spec) else { return false }
-                                return store(lane, p)
-                            }
-                        }
-                        switch quick.reading(f) {
-                        case .int: each(QuickCells.int)
-                        case .date: each(QuickCells.date)
-                        case .number(let places): each { QuickCells.number($0, places: places) }
-                        case .choice(let table): each { quick.choice($0, table) }
-                        case .other: each { quick.raw($0, field: f) }
-                        }
-                    }
-                    for (c, target) in columns.targets.enumerated() {
-                        switch target {
-                        case .ignored, .householdKind:
-                            continue
-                        case .personKind(let f, let k):
-                            // As `HouseholdAssembler.setKind` reads it.
-                            forEachCell(c) { cell, p in
-                                guard let raw = QuickCells.money(cell) ?? Self.money(cell) else { return false }
-                                batch.setPersonKind(f, k, p, raw)
-                                return true
-                            }
-                        case .personField(let f) where personText[f]:
-                            let plain = personPlain[f], spec = schema.person[f]
-                            forEachCell(c) { cell, p in
-                                guard plain || Self.validText(cell, spec), f != derivingIDField else { return false }
-                                text.setPerson(f, p, cell)
-                                return true
-                            }
-                        case .personField(let f):
-                            batch.withPersonLanes(f) { v, k in
-                                forEachLane(c, personCells, f, schema.person[f]) { lane, p in
-                                    v[p] = lane
-                                    k[p] = true
-                                    return true
-                                }
-                            }
-                        case .householdField(let f) where householdText[f]:
-                            let plain = householdPlain[f], spec = schema.household[f]
-                            forEachCell(c) { cell, p in
-                                guard plain || Self.validText(cell, spec) else { return false }
-                                let h = Int(householdOf[p])
-                                guard let earlier = text.household(f, h) else {
-                                    text.setHousehold(f, h, cell)
-                                    return true
-                                }
-                                return text.bytes.withUnsafeBufferPointer { Self.same(UnsafeBufferPointer(rebasing: $0[earlier]), cell) }
-                            }
-                        case .householdField(let f):
-                            batch.withHouseholdLanes(f) { v, k in
-                                forEachLane(c, householdCells, f, schema.household[f]) { lane, p in
-                                    let h = Int(householdOf[p])
-                                    if k[h] { return v[h] == lane }
-                                    v[h] = lane
-                                    k[h] = true
-                                    return true
-                                }
-                            }
-                        }
+                        // A ragged row: its household goes to the row path, which says so.
+                        if c != width { bad[h] = true }
+                        p += 1
                     }
                 }
             }
         }
+        // The schema's defaults, a field at a time: each default text is kept once in the
+        // batch's text, for every cell that takes it.
+        for d in householdDefaults {
+            if let lane = d.lane {
+                for h in 0..<households where batch.household(d.field, h) == nil { batch.setHousehold(d.field, h, lane) }
+            } else if let t = d.text.map({ text.add($0) }) {
+                for h in 0..<households where text.household(d.field, h) == nil { text.setHousehold(d.field, h, range: t) }
+            }
+        }
+        for d in personDefaults {
+            if let lane = d.lane {
+                for p in 0..<batch.persons where batch.person(d.field, p) == nil { batch.setPerson(d.field, p, lane) }
+            } else if let t = d.text.map({ text.add($0) }) {
+                for p in 0..<batch.persons where text.person(d.field, p) == nil { text.setPerson(d.field, p, range: t) }
+            }
+        }
         var lastRegion: (range: Range<Int>, variant: Int?, context: Int32)?
-        // Each default text once in the batch's text, for every cell that takes it.
-        let defaultText = (householdDefaults.map { $0.text.map { text.add($0) } }, personDefaults.map { $0.text.map { text.add($0) } })
         for h in 0..<households {
-            if !bad[h], let c = complete(h, &batch, &text, contexts, defaultText, last: &lastRegion) {
+            if !bad[h], let c = complete(h, &batch, &text, contexts, last: &lastRegion) {
                 batch.context[h] = c
             } else {
                 // Its decisions are not read; any context will do.
@@ -618,29 +637,11 @@ struct BatchScreening: Sendable {
         return slot
     }
 
-    /// A household read into the batch: the schema's defaults, then the checks
-    /// `RecordCompletion` makes, then its region's parameters. Nil when the row path must take it.
-    /// `defaultText`: where each default's text is in `text` (households', persons').
+    /// A household read into the batch, with the schema's defaults: the checks `RecordCompletion`
+    /// makes, then its region's parameters. Nil when the row path must take it.
     private func complete(_ h: Int, _ batch: inout Batch, _ text: inout TextCells, _ contexts: Contexts,
-                          _ defaultText: (household: [Range<Int>?], person: [Range<Int>?]),
                           last: inout (range: Range<Int>, variant: Int?, context: Int32)?) -> Int32? {
         let members = batch.members(of: h)
-        for (d, t) in zip(householdDefaults, defaultText.household) {
-            if let lane = d.lane {
-                if batch.household(d.field, h) == nil { batch.setHousehold(d.field, h, lane) }
-            } else if let t, text.household(d.field, h) == nil {
-                text.setHousehold(d.field, h, range: t)
-            }
-        }
-        for (d, t) in zip(personDefaults, defaultText.person) {
-            for p in members {
-                if let lane = d.lane {
-                    if batch.person(d.field, p) == nil { batch.setPerson(d.field, p, lane) }
-                } else if let t, text.person(d.field, p) == nil {
-                    text.setPerson(d.field, p, range: t)
-                }
-            }
-        }
         guard text.household(householdIDField, h) != nil, let regionField, let region = text.household(regionField, h) else { return nil }
         if let (field, head) = relation {
             var heads = 0

@@ -234,12 +234,10 @@ public struct ScreeningJob {
             let bytes = text
             text = Array(text[cut.taken...])
             textLine = cut.nextLine
+            let rows = cut.rows(bytes)
             dispatch(cut.groups.count, rows: cut.groups.reduce(0) { $0 + Int($1.count) }, final: final) { range, contexts, part in
-                let (region, line, firstRow) = cut.region(range)
-                let rows = CSVRows.unquoted(bytes, region, line: line)
-                let groups = cut.groups[range].map { BatchScreening.Group(first: $0.first - Int32(firstRow), count: $0.count, fault: $0.fault) }
-                batchPath.screen(rows, groups[...], contexts: contexts, into: &part)
-                part.summary.cutRows += rows.count
+                batchPath.screen(rows, cut.groups[range], contexts: contexts, into: &part)
+                part.summary.cutRows += cut.groups[range].reduce(0) { $0 + Int($1.count) }
             }
         }
         func takeChunk(_ chunk: ArraySlice<UInt8>) {

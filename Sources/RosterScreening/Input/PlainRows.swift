@@ -1,0 +1,82 @@
+/// Rows whose fields the batch path reads row after row: rows the row parser read (`CSVRows`),
+/// or plain text the reading thread cut by its line breaks (`PlainRows`), whose fields are found
+/// as they are read, with no table of them made first.
+protocol BatchRows: Sendable {
+    var bytes: [UInt8] { get }
+    /// Whether no field can hold a comma, a quote or a line break: fields are written out as they are.
+    var plain: Bool { get }
+    /// Row `r`'s line in the file.
+    func line(_ r: Int) -> Int
+    /// Calls `field` with the start and end (in `bytes`) of each field of row `r`, in order.
+    func forEachField(_ r: Int, in bytes: UnsafeBufferPointer<UInt8>, _ field: (Int, Int) -> Void)
+}
+
+extension BatchRows {
+    /// Row `r` as `CSVParser` gives it.
+    func record(_ r: Int) -> CSVRecord {
+        var fields: [String] = []
+        bytes.withUnsafeBufferPointer { b in forEachField(r, in: b) { fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[$0..<$1]), as: UTF8.self)) } }
+        return CSVRecord(fields: fields, line: line(r))
+    }
+
+    /// Field `c` of row `r` (empty when the row has no such field).
+    func field(_ r: Int, _ c: Int) -> Range<Int> {
+        var i = 0, found = 0..<0
+        bytes.withUnsafeBufferPointer { b in
+            forEachField(r, in: b) { from, to in
+                if i == c { found = from..<to }
+                i += 1
+            }
+        }
+        return found
+    }
+}
+
+extension CSVRows: BatchRows {
+    /// A field may hold anything the parser read from quotes.
+    var plain: Bool { false }
+
+    func line(_ r: Int) -> Int { Int(lines[r]) }
+
+    @inline(__always) func forEachField(_ r: Int, in bytes: UnsafeBufferPointer<UInt8>, _ field: (Int, Int) -> Void) {
+        for i in Int(rowStart[r])..<Int(rowStart[r + 1]) { field(Int(fieldStarts[i]), Int(fieldEnds[i])) }
+    }
+}
+
+/// Rows of text without a quote, each from its first byte to its end (before its CR LF), as the
+/// reading thread cut them (`BatchScreening.cut`): a field ends at a comma or the row's end.
+struct PlainRows: BatchRows {
+    let bytes: [UInt8]
+    let starts: [Int]
+    let ends: [Int]
+    let lines: [Int32]
+    var plain: Bool { true }
+
+    func line(_ r: Int) -> Int { Int(lines[r]) }
+
+    @inline(__always) func forEachField(_ r: Int, in b: UnsafeBufferPointer<UInt8>, _ field: (Int, Int) -> Void) {
+        var from = starts[r], i = from
+        let end = ends[r]
+        // Eight bytes at a time: the commas among them, each found exactly.
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, commas: UInt64 = 0x2C2C_2C2C_2C2C_2C2C
+        while i + 8 <= end {
+            let x = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)) ^ commas
+            var found = ~(((x & low) &+ low) | x | low)
+            while found != 0 {
+                let comma = i + found.trailingZeroBitCount >> 3
+                field(from, comma)
+                from = comma + 1
+                found &= found - 1
+            }
+            i += 8
+        }
+        while i < end {
+            if b[i] == 44 {
+                field(from, i)
+                from = i + 1
+            }
+            i += 1
+        }
+        field(from, end)
+    }
+}
