@@ -353,12 +353,21 @@ extension BatchPlan {
             let filtered = fl != nil, filterK = fl?.k ?? [], filterV = fl?.v ?? []
             let households = run.batch.households, firstMember = run.batch.firstMember
             var out = Lanes(count: households)
+            // Through pointers: no checks of bounds or of the arrays' sharing in the loop.
+            set.v.withUnsafeBufferPointer { setV in
+            filterK.withUnsafeBufferPointer { filterK in
+            filterV.withUnsafeBufferPointer { filterV in
+            vl.k.withUnsafeBufferPointer { valueK in
+            vl.v.withUnsafeBufferPointer { valueV in
+            out.v.withUnsafeMutableBufferPointer { outV in
+            out.k.withUnsafeMutableBufferPointer { outK in
+            firstMember.withUnsafeBufferPointer { firstMember in
             for h in 0..<households {
                 var anyUnknown = false, decided: Bool?
                 var count: Int64 = 0, total: Int64 = 0, overflow = false
                 var extreme: Int64?
-                for m in Int(firstMember[h])..<Int(firstMember[h + 1]) where set.v[m] != 0 {
-                    var included: Bool? = set.v[m] == 1 ? true : nil
+                for m in Int(firstMember[h])..<Int(firstMember[h + 1]) where setV[m] != 0 {
+                    var included: Bool? = setV[m] == 1 ? true : nil
                     if filtered, included != false {
                         if filterK[m] {
                             if filterV[m] == 0 { included = false }
@@ -371,12 +380,12 @@ extension BatchPlan {
                     case .count:
                         if included == nil { anyUnknown = true } else { count += 1 }
                     case .any, .all:
-                        let hit: Bool? = vl.k[m] ? (kind == .any ? vl.v[m] != 0 : vl.v[m] == 0) : nil
+                        let hit: Bool? = valueK[m] ? (kind == .any ? valueV[m] != 0 : valueV[m] == 0) : nil
                         if hit == true, included == true { decided = kind == .any }
                         if hit == nil || included == nil, hit != false { anyUnknown = true }
                     case .sum, .min, .max:
-                        if included == nil || !vl.k[m] { anyUnknown = true; continue }
-                        let x = vl.v[m]
+                        if included == nil || !valueK[m] { anyUnknown = true; continue }
+                        let x = valueV[m]
                         if kind == .sum {
                             let (t, o) = total.addingReportingOverflow(x)
                             total = t
@@ -390,29 +399,30 @@ extension BatchPlan {
                     if decided != nil { break }
                 }
                 if let decided {
-                    out.v[h] = decided ? 1 : 0
-                    out.k[h] = true
+                    outV[h] = decided ? 1 : 0
+                    outK[h] = true
                     continue
                 }
                 if anyUnknown { continue }
                 switch kind {
-                case .count: out.v[h] = count
-                case .any: out.v[h] = 0
-                case .all: out.v[h] = 1
+                case .count: outV[h] = count
+                case .any: outV[h] = 0
+                case .all: outV[h] = 1
                 case .sum:
                     if overflow { run.overflow(h, person: false); continue }
                     if resultKind == .fixed, valueIsInt {
                         guard let f = Fixed.checked(total) else { run.overflow(h, person: false); continue }
-                        out.v[h] = f.raw
+                        outV[h] = f.raw
                     } else {
-                        out.v[h] = total
+                        outV[h] = total
                     }
                 case .min, .max:
                     guard let e = extreme else { continue }
-                    out.v[h] = e
+                    outV[h] = e
                 }
-                out.k[h] = true
+                outK[h] = true
             }
+            } } } } } } } }
             return out
         }
     }

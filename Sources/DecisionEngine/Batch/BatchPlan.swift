@@ -374,23 +374,25 @@ public final class BatchRun {
             unmet.withUnsafeMutableBufferPointer { unmet in
                 for i in kernel.parents.indices {
                     outcomes[i].withUnsafeBufferPointer { mine in
+                        // Without branches: which subjects take each step is anyone's guess.
                         let bit: UInt64 = 1 << UInt64(i)
                         if i > 0 {
-                            let parent = kernel.parents[i], parentBit: UInt64 = 1 << UInt64(parent)
+                            let parent = UInt64(kernel.parents[i]), at = UInt64(i)
                             if kernel.underNot[i] {
-                                for s in 0..<n where decisive[s] & parentBit != 0 { decisive[s] |= bit }
+                                for s in 0..<n { decisive[s] |= ((decisive[s] >> parent) & 1) << at }
                             } else {
-                                outcomes[parent].withUnsafeBufferPointer { theirs in
-                                    for s in 0..<n where decisive[s] & parentBit != 0 {
+                                outcomes[Int(parent)].withUnsafeBufferPointer { theirs in
+                                    for s in 0..<n {
                                         // Met and excepted count as the same.
                                         let a = mine[s] == 3 ? 0 : mine[s], b = theirs[s] == 3 ? 0 : theirs[s]
-                                        if a == b { decisive[s] |= bit }
+                                        let same: UInt64 = a == b ? 1 : 0
+                                        decisive[s] |= ((decisive[s] >> parent) & same) << at
                                     }
                                 }
                             }
                         }
                         if kernel.leafIDs[i] != nil {
-                            for s in 0..<n where mine[s] == 1 && decisive[s] & bit != 0 { unmet[s] |= bit }
+                            for s in 0..<n { unmet[s] |= decisive[s] & (mine[s] == 1 ? bit : 0) }
                         }
                     }
                 }
