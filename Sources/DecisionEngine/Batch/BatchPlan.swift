@@ -51,8 +51,11 @@ public final class BatchPlan: @unchecked Sendable {
     public func leafID(_ index: Int, _ c: Int) -> [UInt8]? { policies[index].leafIDs[c] }
 
     /// Decides every policy for every household of `batch`; `explaining` keeps each condition's
-    /// outcome and which conditions decide, for ``BatchExplainer``.
-    public func run(_ batch: Batch, explaining: Bool = false) -> BatchRun { BatchRun(plan: self, batch: batch, explaining: explaining) }
+    /// outcome and which conditions decide, for ``BatchExplainer``. `reasons`, by policy: whether
+    /// its reason codes (`BatchOutcomes.unmet`) are read; nil: every policy's.
+    public func run(_ batch: Batch, explaining: Bool = false, reasons: [Bool]? = nil) -> BatchRun {
+        BatchRun(plan: self, batch: batch, explaining: explaining, reasons: reasons)
+    }
 
     func householdLet(_ slot: Int) -> Node? {
         if let n = householdLets[slot] { return n }
@@ -192,11 +195,14 @@ public final class BatchRun {
     let explaining: Bool
     var conditionOutcomes: [[UInt8]?]
     var decisive: [[UInt64]?]
+    /// By policy, whether its reason codes are read (nil: every policy's).
+    let reasons: [Bool]?
 
-    init(plan: BatchPlan, batch: Batch, explaining: Bool) {
+    init(plan: BatchPlan, batch: Batch, explaining: Bool, reasons: [Bool]?) {
         self.plan = plan
         self.batch = batch
         self.explaining = explaining
+        self.reasons = reasons
         conditionOutcomes = Array(repeating: nil, count: explaining ? plan.policies.count : 0)
         decisive = Array(repeating: nil, count: explaining ? plan.policies.count : 0)
         householdLets = Array(repeating: nil, count: plan.rules.householdLets.count)
@@ -319,7 +325,9 @@ public final class BatchRun {
         }()
         // Which leaves decide an unmet policy: those of a subject that is ineligible, or eligible
         // but liable to give way (择高).
-        let (decisiveMasks, decisiveUnmet) = decisiveConditions(kernel, outcomes, n)
+        // Worked out only when the reason codes or the texts are read.
+        let (decisiveMasks, decisiveUnmet) = explaining || reasons?[index] ?? true
+            ? decisiveConditions(kernel, outcomes, n) : ([], [UInt64](repeating: 0, count: n))
         if explaining {
             conditionOutcomes[index] = Array(outcomes.joined())
             decisive[index] = decisiveMasks

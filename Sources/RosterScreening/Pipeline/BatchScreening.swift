@@ -60,8 +60,9 @@ struct BatchScreening: Sendable {
     let shape: Shape
     /// A declared layout's columns, without their names.
     let layoutSources: [OutputLayout.Source]
-    /// Policies whose reason codes the output writes.
+    /// Policies whose reason codes the output writes; by policy index, whether it is one.
     let reasonPolicies: [Int]
+    let reasonWanted: [Bool]
     /// The resident's texts, when the output shows them.
     let explainer: BatchExplainer?
     /// What a person's label reads (户主张某某): the relation field and its choices, the name field.
@@ -174,6 +175,7 @@ struct BatchScreening: Sendable {
             return nil
         })).sorted()
         }
+        reasonWanted = rules.policies.indices.map { [reasonPolicies] in reasonPolicies.contains($0) }
         if let r = schema.field(schema.conventions.relation, .person), case .enumeration(let e) = r.kind {
             relationLabels = (r.index, e)
         } else {
@@ -438,7 +440,7 @@ struct BatchScreening: Sendable {
         }
         batch.seal()
         batch.contexts = contexts.list
-        let run = plan.run(batch, explaining: explainer != nil)
+        let run = plan.run(batch, explaining: explainer != nil, reasons: reasonWanted)
         var outcomes = Decisions(run, policies: plan.rules.policies.count, needed: needed)
         reasons(&outcomes, batch)
         // Before any row is written: a text's value that overflows sends its household to the row path.
@@ -560,12 +562,6 @@ struct BatchScreening: Sendable {
                         guard plan.plain || Self.validText(cell, personSpecs[plan.field]), plan.field != derivingIDField else { return false }
                         text.setPerson(plan.field, p, cell)
                         return true
-                    case .personLane:
-                        guard let lane = value(plan, cell, person: true) else { return false }
-                        let (v, k) = lanes[c].unsafelyUnwrapped
-                        v[p] = lane
-                        k[p] = true
-                        return true
                     case .householdText:
                         guard plan.plain || Self.validText(cell, householdSpecs[plan.field]) else { return false }
                         guard let earlier = text.household(plan.field, h) else {
@@ -573,12 +569,15 @@ struct BatchScreening: Sendable {
                             return true
                         }
                         return text.bytes.withUnsafeBufferPointer { Self.same(UnsafeBufferPointer(rebasing: $0[earlier]), cell) }
-                    case .householdLane:
-                        guard let lane = value(plan, cell, person: false) else { return false }
+                    case .personLane, .householdLane:
+                        let person = plan.target == .personLane
+                        guard let lane = value(plan, cell, person: person) else { return false }
                         let (v, k) = lanes[c].unsafelyUnwrapped
-                        if k[h] { return v[h] == lane }
-                        v[h] = lane
-                        k[h] = true
+                        // A household's value: the same on every member's row.
+                        let i = person ? p : h
+                        if !person, k[i] { return v[i] == lane }
+                        v[i] = lane
+                        k[i] = true
                         return true
                     }
                 }
