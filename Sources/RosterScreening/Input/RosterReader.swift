@@ -82,31 +82,48 @@ public struct RosterReader {
     /// Calls `chunk` with the file's text as UTF-8, chunk after chunk (a BOM left out, GB18030
     /// decoded), and `progress` with the bytes read so far. Returns the encoding used.
     public func readChunks(progress: (Int) -> Void = { _ in }, _ chunk: (ArraySlice<UInt8>) -> Void) -> Result<RosterEncoding, ReadError> {
+        readChunks(progress: progress, carrying: { [] }) { chunk($0[...]) }
+    }
+
+    /// `readChunks` for a reader that keeps the end of each chunk for the next (a row not yet
+    /// whole): each chunk is an array of its own that begins with what `carry` gives, with the
+    /// file's next bytes read straight in after it. Only what is kept is copied, not each chunk.
+    public func readChunks(progress: (Int) -> Void = { _ in }, carrying carry: () -> ArraySlice<UInt8>, _ chunk: ([UInt8]) -> Void) -> Result<RosterEncoding, ReadError> {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: chunkSize)
         var used = encoding
         var decoder: GB18030Decoder?
         var total = 0
         var first = true
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let kept = carry()
+            // Straight into the chunk when no decoding follows; GB18030 is decoded into it.
+            let direct = !first && decoder == nil
+            var n = 0
+            var bytes = [UInt8](unsafeUninitializedCapacity: (direct ? kept.count : 0) + chunkSize) { room, count in
+                var at = 0
+                if direct {
+                    kept.withUnsafeBufferPointer { room.baseAddress!.update(from: $0.baseAddress!, count: kept.count) }
+                    at = kept.count
+                }
+                n = Glibc.read(fd, room.baseAddress! + at, chunkSize)
+                count = at + max(0, n)
+            }
             if n < 0 { return .failure(.cannotOpen(String(cString: strerror(errno)))) }
-            var bytes = buffer[0..<n]
             if first {
                 first = false
                 if used == .auto { used = RosterEncoding.detect(bytes.prefix(1 << 16)) }
-                if used == .utf8, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+                if used == .utf8, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
                 if used == .gb18030 {
                     decoder = GB18030Decoder()
                     if decoder == nil { return .failure(.cannotOpen("this system has no GB18030 converter (iconv)")) }
                 }
+                if decoder == nil, !kept.isEmpty { bytes = Array(kept) + bytes }
             }
             total += n
             if let decoder {
-                let utf8 = decoder.decode(bytes, final: n == 0)
-                chunk(utf8[...])
+                chunk(Array(kept) + decoder.decode(bytes[...], final: n == 0))
                 if let bad = decoder.invalidAt { return .failure(.badEncoding(offset: bad)) }
             } else {
                 chunk(bytes)

@@ -240,14 +240,15 @@ public struct ScreeningJob {
                 part.summary.cutRows += cut.groups[range].reduce(0) { $0 + Int($1.count) }
             }
         }
-        func takeChunk(_ chunk: ArraySlice<UInt8>) {
+        /// A chunk of the text; while cutting, it begins with what `text` kept of the one before.
+        func takeChunk(_ chunk: [UInt8]) {
             guard headerError == nil, writeError == nil else { return }
             if cutting {
-                text += chunk
+                text = chunk
                 cutText(final: false)
                 return
             }
-            var rest = chunk
+            var rest = chunk[...]
             if grouper == nil, plan != nil {
                 // The header by itself, line by line: then the rows after it may be cut.
                 while grouper == nil, headerError == nil, let lf = rest.firstIndex(of: 10), !rest[...lf].contains(34) {
@@ -271,7 +272,7 @@ public struct ScreeningJob {
         let read: Result<String, Failure>
         switch format {
         case .csv:
-            read = reader.readChunks(progress: onProgress, takeChunk).flatMap { (used: RosterEncoding) -> Result<RosterEncoding, RosterReader.ReadError> in
+            read = reader.readChunks(progress: onProgress, carrying: { cutting ? text[...] : [] }, takeChunk).flatMap { (used: RosterEncoding) -> Result<RosterEncoding, RosterReader.ReadError> in
                 if cutting, headerError == nil, writeError == nil { cutText(final: true) }
                 if let e = rowParser.finish(into: &rows) { return .failure(.malformed(e)) }
                 takeRows(final: true)
