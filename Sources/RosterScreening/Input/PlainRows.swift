@@ -54,14 +54,31 @@ struct PlainRows: BatchRows {
 
     func line(_ r: Int) -> Int { Int(lines[r]) }
 
+    /// The commas among the 8 bytes at `i`, each found exactly: the high bit of each byte that is one.
+    @inline(__always) static func commas(in b: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt64 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let x = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)) ^ 0x2C2C_2C2C_2C2C_2C2C
+        return ~(((x & low) &+ low) | x | low)
+    }
+
+    /// The first comma of `b[from..<to]`, eight bytes at a time.
+    @inline(__always) static func comma(in b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+        var i = from
+        while i + 8 <= to {
+            let found = commas(in: b, at: i)
+            if found != 0 { return i + found.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < to, b[i] != 44 { i += 1 }
+        return i < to ? i : nil
+    }
+
     @inline(__always) func forEachField(_ r: Int, in b: UnsafeBufferPointer<UInt8>, _ field: (Int, Int) -> Void) {
         var from = starts[r], i = from
         let end = ends[r]
         // Eight bytes at a time: the commas among them, each found exactly.
-        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, commas: UInt64 = 0x2C2C_2C2C_2C2C_2C2C
         while i + 8 <= end {
-            let x = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)) ^ commas
-            var found = ~(((x & low) &+ low) | x | low)
+            var found = Self.commas(in: b, at: i)
             while found != 0 {
                 let comma = i + found.trailingZeroBitCount >> 3
                 field(from, comma)

@@ -267,9 +267,21 @@ struct BatchScreening: Sendable {
         a.elementsEqual(b) || equivalent(a, b)
     }
 
-    /// `same` for bytes in memory: one `memcmp` when they are equal.
+    /// `same` for bytes in memory: compared as two words when 8 to 16 bytes long (an id, a
+    /// code), else by `memcmp`.
     static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        (a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)) || equivalent(a, b)
+        let n = a.count
+        guard n == b.count else { return equivalent(a, b) }
+        guard n > 0 else { return true }
+        let equal: Bool
+        if n >= 8, n <= 16 {
+            let x = UnsafeRawPointer(a.baseAddress!), y = UnsafeRawPointer(b.baseAddress!)
+            equal = x.loadUnaligned(as: UInt64.self) == y.loadUnaligned(as: UInt64.self)
+                && (x + n - 8).loadUnaligned(as: UInt64.self) == (y + n - 8).loadUnaligned(as: UInt64.self)
+        } else {
+            equal = memcmp(a.baseAddress!, b.baseAddress!, n) == 0
+        }
+        return equal || equivalent(a, b)
     }
 
     /// Whether bytes that differ are the same text all the same (canonically equivalent, beyond ASCII).
@@ -386,7 +398,7 @@ struct BatchScreening: Sendable {
                 guard let comma = find(44, from, end) else { return (0..<0, nil) }
                 from = comma + 1
             }
-            return Runs.id(from..<(find(44, from, end) ?? end), in: text)
+            return Runs.id(from..<(PlainRows.comma(in: text, from, end) ?? end), in: text)
         }
         var runs = Runs(capacity: n / 64)
         func add(_ start: Int, _ end: Int, _ line: Int) {
