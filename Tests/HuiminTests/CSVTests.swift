@@ -110,3 +110,33 @@ struct FinishedHouseholdsTests {
         #expect(!ids.contains { finished.insert($0.utf8) })
     }
 }
+
+@Suite("Cell text compared as Swift compares strings")
+struct SameTextTests {
+    /// (a, b, same): bytes compared in words, by memcmp, or as strings where they differ.
+    static let table: [(String, String, Bool)] = [
+        ("H0000001", "H0000001", true),  // 8 bytes: one word
+        ("H0000001", "H0000002", false),
+        ("P000000001234567", "P000000001234567", true),  // 16 bytes: two words
+        ("P000000001234567", "P000000001234568", false),
+        ("P00000000123456", "Q00000000123456", false),  // the words overlap
+        ("H1", "H1", true), ("H1", "H2", false), ("", "", true), ("", "H", false),  // short: memcmp
+        ("H00000000000000000001", "H00000000000000000001", true),  // long: memcmp
+        ("H00000000000000000001", "H00000000000000000002", false),
+        ("武汉市江汉区", "武汉市江汉区", true), ("武汉市江汉区", "武汉市江岸区", false),
+        ("Ré-0000001", "Re\u{301}-0000001", true),  // composed and decomposed: the same text
+        ("Réseau01", "Re\u{301}seau01", true),  // 9 bytes against 10
+        ("caf\u{E9}0000", "cafe\u{301}0000", true),
+        ("caf\u{E9}0000", "cafe0000", false),
+        ("ID-e\u{301}\u{327}-01", "ID-e\u{327}\u{301}-01", true),  // as long, other bytes, marks in either order
+    ]
+
+    @Test("the same bytes, or the same text in other bytes", arguments: table.indices)
+    func same(_ i: Int) {
+        let (a, b, expected) = Self.table[i]
+        let result = Array(a.utf8).withUnsafeBufferPointer { x in Array(b.utf8).withUnsafeBufferPointer { y in BatchScreening.same(x, y) } }
+        #expect(result == expected, "\(a) against \(b)")
+        #expect(result == (a == b), "as Swift's strings compare")
+        #expect(BatchScreening.same(Array(a.utf8), Array(b.utf8)) == expected)
+    }
+}

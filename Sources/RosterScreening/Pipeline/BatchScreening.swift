@@ -268,20 +268,21 @@ struct BatchScreening: Sendable {
     }
 
     /// `same` for bytes in memory: compared as two words when 8 to 16 bytes long (an id, a
-    /// code), else by `memcmp`.
+    /// code), else by `memcmp`. Most ids compared differ (members of a household, households
+    /// one after another), and ASCII ones that differ are not the same text: only others are
+    /// read again as strings.
     static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = a.count
-        guard n == b.count else { return equivalent(a, b) }
-        guard n > 0 else { return true }
-        let equal: Bool
-        if n >= 8, n <= 16 {
+        if n == b.count, n >= 8, n <= 16 {
             let x = UnsafeRawPointer(a.baseAddress!), y = UnsafeRawPointer(b.baseAddress!)
-            equal = x.loadUnaligned(as: UInt64.self) == y.loadUnaligned(as: UInt64.self)
-                && (x + n - 8).loadUnaligned(as: UInt64.self) == (y + n - 8).loadUnaligned(as: UInt64.self)
-        } else {
-            equal = memcmp(a.baseAddress!, b.baseAddress!, n) == 0
+            let a1 = x.loadUnaligned(as: UInt64.self), a2 = (x + n - 8).loadUnaligned(as: UInt64.self)
+            let b1 = y.loadUnaligned(as: UInt64.self), b2 = (y + n - 8).loadUnaligned(as: UInt64.self)
+            if a1 == b1, a2 == b2 { return true }
+            if (a1 | a2 | b1 | b2) & 0x8080_8080_8080_8080 == 0 { return false }
+        } else if n == b.count, n == 0 || memcmp(a.baseAddress!, b.baseAddress!, n) == 0 {
+            return true
         }
-        return equal || equivalent(a, b)
+        return equivalent(a, b)
     }
 
     /// Whether bytes that differ are the same text all the same (canonically equivalent, beyond ASCII).
