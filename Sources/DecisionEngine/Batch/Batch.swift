@@ -24,10 +24,10 @@ public struct Batch: Sendable {
     public var contexts: [BatchContext] = []
 
     /// While households are added: each field's values at `slot * capacity + index`.
-    private let householdCapacity: Int, personCapacity: Int
+    @usableFromInline let householdCapacity: Int, personCapacity: Int
     /// By field: its slot, or -1 when no lane holds it; by by-kind field, its first kind's slot.
-    private let householdSlot: [Int], personSlot: [Int], kindSlot: [Int], kindCount: [Int]
-    private var hv: [Int64], hk: [Bool], pv: [Int64], pk: [Bool]
+    @usableFromInline let householdSlot: [Int], personSlot: [Int], kindSlot: [Int], kindCount: [Int]
+    @usableFromInline var hv: [Int64], hk: [Bool], pv: [Int64], pk: [Bool]
 
     /// Room for up to `households` households of `persons` persons in all, every value unknown.
     public init(schema: Schema, households: Int, persons: Int) {
@@ -66,7 +66,7 @@ public struct Batch: Sendable {
 
     /// Adds a household of `members` persons (its values unknown); returns its index.
     public mutating func addHousehold(members: Int, context c: Int32) -> Int {
-        householdOf.append(contentsOf: repeatElement(Int32(households), count: members))
+        for _ in 0..<members { householdOf.append(Int32(households)) }
         persons += members
         firstMember.append(Int32(persons))
         context.append(c)
@@ -153,24 +153,24 @@ public struct Batch: Sendable {
     }
 
     /// A household field's value while households are added; nil when unknown.
-    @inline(__always) public func household(_ field: Int, _ h: Int) -> Int64? {
+    @inlinable @inline(__always) public func household(_ field: Int, _ h: Int) -> Int64? {
         let i = householdSlot[field] * householdCapacity + h
         return hk[i] ? hv[i] : nil
     }
 
     /// A person field's value while households are added; nil when unknown.
-    @inline(__always) public func person(_ field: Int, _ p: Int) -> Int64? {
+    @inlinable @inline(__always) public func person(_ field: Int, _ p: Int) -> Int64? {
         let i = personSlot[field] * personCapacity + p
         return pk[i] ? pv[i] : nil
     }
 
-    @inline(__always) public mutating func setHousehold(_ field: Int, _ h: Int, _ lane: Int64) {
+    @inlinable @inline(__always) public mutating func setHousehold(_ field: Int, _ h: Int, _ lane: Int64) {
         let i = householdSlot[field] * householdCapacity + h
         hv[i] = lane
         hk[i] = true
     }
 
-    @inline(__always) public mutating func setPerson(_ field: Int, _ p: Int, _ lane: Int64) {
+    @inlinable @inline(__always) public mutating func setPerson(_ field: Int, _ p: Int, _ lane: Int64) {
         let i = personSlot[field] * personCapacity + p
         pv[i] = lane
         pk[i] = true

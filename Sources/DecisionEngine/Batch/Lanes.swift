@@ -21,7 +21,7 @@ public struct Lanes: Sendable {
         self.k = k
     }
 
-    public var count: Int { v.count }
+    @inlinable public var count: Int { v.count }
 
     /// Each lane where `a` and `b` are both known: `test` of their values, as a bool lane.
     @inline(__always)

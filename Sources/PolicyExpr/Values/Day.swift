@@ -125,7 +125,7 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     // Howard Hinnant's civil-from-days algorithms.
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    @inlinable public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

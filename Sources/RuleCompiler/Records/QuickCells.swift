@@ -167,21 +167,14 @@ public struct QuickCells: Sendable {
             let m1 = digit(5), let m2 = digit(6), let d1 = digit(8), let d2 = digit(9)
         else { return nil }
         let year = y1 * 1000 + y2 * 100 + y3 * 10 + y4, month = m1 * 10 + m2, day = d1 * 10 + d2
-        guard yearsTabled.contains(year), (1...12).contains(month), day >= 1 else {
-            return Day(year: year, month: month, day: day).map { Int64($0.serial) }
-        }
-        // From the tables: no division.
+        // As `Day(year:month:day)` checks and counts it, with no table (a table is a global,
+        // looked up with a check that it is made, each time).
+        guard year >= 1, (1...12).contains(month), day >= 1 else { return nil }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        guard day <= (month == 2 ? (leap ? 29 : 28) : Int(monthDays[month - 1])) else { return nil }
-        return Int64(yearStarts[year - yearsTabled.lowerBound]) + Int64(monthStarts[month - 1]) + (leap && month > 2 ? 1 : 0) + Int64(day - 1)
+        // 31 days in January, March, May, July, August, October and December.
+        guard day <= (month == 2 ? (leap ? 29 : 28) : 30 + ((month ^ (month >> 3)) & 1)) else { return nil }
+        return Int64(Day.daysFromCivil(year, month, day))
     }
-
-    /// The years whose first day is tabled, the serial day of each 1 January, and the days of
-    /// the months of a common year and before each.
-    @usableFromInline static let yearsTabled = 1800...2199
-    @usableFromInline static let yearStarts: [Int32] = yearsTabled.map { Day(year: $0, month: 1, day: 1)!.serial }
-    @usableFromInline static let monthDays: [Int32] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    @usableFromInline static let monthStarts: [Int32] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
 
     /// A choice (or yes or no) spelled as in `table`, as its ordinal.
     @inlinable @inline(__always) public func choice(_ cell: UnsafeBufferPointer<UInt8>, _ table: Table) -> Int64? {
