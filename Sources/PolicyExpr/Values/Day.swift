@@ -125,11 +125,16 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     // Howard Hinnant's civil-from-days algorithms.
-    @inlinable public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    @inlinable @inline(__always) public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
         let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        if y >= 0 {
+            // The same in unsigned numbers (every year Day holds): each division a multiplication.
+            let u = UInt(y), era = u / 400, yoe = u - era * 400
+            return Int(era * 146097 + yoe * 365 + yoe / 4 - yoe / 100) + doy - 719468
+        }
+        let era = (y - 399) / 400
+        let yoe = y - era * 400
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146097 + doe - 719468
     }
