@@ -92,9 +92,9 @@ public final class OutputFile {
     /// a time, without waiting (`sync_file_range`, SYNC_FILE_RANGE_WRITE). The disk then works
     /// while the roster is screened, not all at the end: when the new file is renamed over an
     /// old one, ext4 first writes out all the new file's data (so that a crash cannot leave an
-    /// empty file under the old name). For the 43 MB output of the 1M bench roster that wait
-    /// was 28 ms, with one core idle; with the data already on its way it is 10 ms, and the
-    /// run 0.236 → 0.224 s.
+    /// empty file under the old name). For a 43 MB output through the cache that wait was 28 ms
+    /// with one core idle; with the data already on its way, 10 ms. (Past `DirectOutput.from`
+    /// an output does not go through the cache at all.)
     private func startWriteOut() {
         #if os(Linux)
         guard temporary != nil, written - started >= Self.writeOutStep else { return }
@@ -128,13 +128,14 @@ public final class OutputFile {
 /// A big output written past the page cache (`O_DIRECT`): the bytes are staged into aligned
 /// blocks and handed to the disk from there, not copied into the page cache first. A screening
 /// with every text writes 1.9 GB for 1M persons; on a virtual machine the page-cache copy alone
-/// can cost more CPU than all the workers' texts. Two stages take turns: while one is written
+/// can cost more CPU than all the workers' texts. The spec's 43 MB for 1M persons: 7 ms less a
+/// run, and the next run, replacing the file, has no cached pages of it to free. Two stages take turns: while one is written
 /// by a thread of its own (so the disk's time overlaps the screening, and no pool of threads
 /// that may all be busy or waiting has to run it), the other fills. The file offset is
 /// block-aligned when it starts.
 public final class DirectOutput {
     /// From how many bytes of output, and in what blocks and staging size.
-    public static let from = 64 << 20
+    public static let from = 4 << 20
     static let block = 4096, size = 8 << 20
     private let writer: Writer
     /// The stage filling, and how much of it is.
