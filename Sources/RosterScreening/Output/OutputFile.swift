@@ -136,7 +136,7 @@ public final class OutputFile {
 public final class DirectOutput {
     /// From how many bytes of output, and in what blocks and staging size.
     public static let from = 4 << 20
-    static let block = 4096, size = 8 << 20
+    static let block = 4096, size = 1 << 20
     private let writer: Writer
     /// The stage filling, and how much of it is.
     private var current = 0
