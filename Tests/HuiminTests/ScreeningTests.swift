@@ -186,9 +186,9 @@ struct OutputFileTests {
 
     @Test("a big output written past the page cache holds every byte, in order, and no more", arguments: places)
     func direct(_ place: String) throws {
-        // Chunks of every size about the 4 KB block and the 8 MB stage, 21 MB in all; past the
-        // page cache from byte 10,000 (not on a block boundary) on.
-        let sizes = [1, 4095, 4097, 10_000, 3 << 20, 7, 9 << 20, 4096, 65_536, 1, 8 << 20, 12_345]
+        // Chunks of every size about the 4 KB block and the 1 MB stage (`DirectOutput.size`),
+        // 23 MB in all; past the page cache from byte 10,000 (not on a block boundary) on.
+        let sizes = [1, 4095, 4097, 10_000, 3 << 20, 7, (1 << 20) - 1, 9 << 20, 4096, 65_536, (1 << 20) + 1, 1, 8 << 20, 12_345]
         var expected: [UInt8] = []
         let path = place + "/huimin-out-\(UUID().uuidString).csv"
         defer { unlink(path) }
