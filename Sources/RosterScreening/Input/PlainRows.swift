@@ -9,6 +9,9 @@ protocol BatchRows: Sendable {
     func line(_ r: Int) -> Int
     /// Calls `field` with the start and end (in `bytes`) of each field of row `r`, in order.
     func forEachField(_ r: Int, in bytes: UnsafeBufferPointer<UInt8>, _ field: (Int, Int) -> Void)
+    /// Field `c` of row `r` (empty when the row has no such field): a household id, for each row
+    /// the row parser groups.
+    func field(_ r: Int, _ c: Int) -> Range<Int>
 }
 
 extension BatchRows {
@@ -19,7 +22,7 @@ extension BatchRows {
         return CSVRecord(fields: fields, line: line(r))
     }
 
-    /// Field `c` of row `r` (empty when the row has no such field).
+    /// Field `c` of row `r`, found by going through the row's fields.
     func field(_ r: Int, _ c: Int) -> Range<Int> {
         var i = 0, found = 0..<0
         bytes.withUnsafeBufferPointer { b in
@@ -40,6 +43,12 @@ extension CSVRows: BatchRows {
 
     @inline(__always) func forEachField(_ r: Int, in bytes: UnsafeBufferPointer<UInt8>, _ field: (Int, Int) -> Void) {
         for i in Int(rowStart[r])..<Int(rowStart[r + 1]) { field(Int(fieldStarts[i]), Int(fieldEnds[i])) }
+    }
+
+    /// From the table of fields, at once.
+    func field(_ r: Int, _ c: Int) -> Range<Int> {
+        let i = Int(rowStart[r]) + c
+        return i < Int(rowStart[r + 1]) ? Int(fieldStarts[i])..<Int(fieldEnds[i]) : 0..<0
     }
 }
 

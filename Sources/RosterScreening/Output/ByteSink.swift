@@ -10,13 +10,15 @@ struct ByteSink: ~Copyable {
     private let room: UnsafeMutablePointer<UInt8>
     private var at: UnsafeMutablePointer<UInt8>
     private let end: UnsafeMutablePointer<UInt8>
-    static let size = 1 << 16
 
-    init(_ out: [UInt8]) {
+    /// `size`: the room's, 64 KB for a batch's rows; a few bytes for a single cell (at least
+    /// `Fixed.longestForm`, which a number is given at once).
+    init(_ out: [UInt8], size: Int = 1 << 16) {
+        precondition(size >= Fixed.longestForm)
         self.out = out
-        room = .allocate(capacity: Self.size)
+        room = .allocate(capacity: size)
         at = room
-        end = room + Self.size
+        end = room + size
     }
 
     deinit { room.deallocate() }
@@ -53,7 +55,7 @@ struct ByteSink: ~Copyable {
         let n = bytes.count
         guard n > 0 else { return }
         makeRoom(n)
-        if n > Self.size {
+        if n > end - room {
             out.append(contentsOf: bytes)
             return
         }

@@ -129,10 +129,10 @@ public final class OutputFile {
 /// blocks and handed to the disk from there, not copied into the page cache first. A screening
 /// with every text writes 1.9 GB for 1M persons; on a virtual machine the page-cache copy alone
 /// can cost more CPU than all the workers' texts. The spec's 43 MB for 1M persons: 7 ms less a
-/// run, and the next run, replacing the file, has no cached pages of it to free. Two stages take turns: while one is written
-/// by a thread of its own (so the disk's time overlaps the screening, and no pool of threads
-/// that may all be busy or waiting has to run it), the other fills. The file offset is
-/// block-aligned when it starts.
+/// run, and the next run, replacing the file, has no cached pages of it to free. Two stages
+/// take turns: while one is written by a thread of its own (so the disk's time overlaps the
+/// screening, and no pool of threads that may all be busy or waiting has to run it), the other
+/// fills. The file offset is block-aligned when it starts.
 public final class DirectOutput {
     /// From how many bytes of output, and in what blocks and staging size.
     public static let from = 4 << 20

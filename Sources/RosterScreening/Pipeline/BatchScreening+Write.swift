@@ -142,7 +142,7 @@ extension BatchScreening {
         var relation = ""
         if let (field, type) = relationLabels, let lanes = batch.personFields[field], lanes.k[p] { relation = type.label(Int(lanes.v[p])) }
         let name = nameField.flatMap { text.person($0, p) }.map { String(decoding: text.bytes[$0], as: UTF8.self) }
-        var sink = ByteSink([])
+        var sink = ByteSink([], size: 64)
         personID(p, h, members, text, &sink)
         let label = Masking.personLabel(relation: relation, name: name, id: String(decoding: sink.finish(), as: UTF8.self), reveal: false)
         return Array(label.utf8)

@@ -396,7 +396,7 @@ struct BatchScreening: Sendable {
         func id(_ start: Int, _ end: Int) -> Runs.ID {
             var from = start
             for _ in 0..<column {
-                guard let comma = find(44, from, end) else { return (0..<0, nil) }
+                guard let comma = PlainRows.comma(in: text, from, end) else { return (0..<0, nil) }
                 from = comma + 1
             }
             return Runs.id(from..<(PlainRows.comma(in: text, from, end) ?? end), in: text)
