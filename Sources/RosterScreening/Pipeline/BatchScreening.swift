@@ -146,6 +146,8 @@ struct BatchScreening: Sendable {
             case .personKind(let f, let k): ColumnPlan(target: .personKind, field: f, kind: k)
             case .personField(let f) where personText[f]: ColumnPlan(target: .personText, field: f, plain: personPlain[f])
             case .personField(let f): ColumnPlan(target: .personLane, field: f, reading: personCells.reading(f))
+            // The rows of a group have the same household id (`Runs`): only its first is read.
+            case .householdField(let f) where f == id.index: ColumnPlan(target: .householdID, field: f, plain: householdPlain[f])
             case .householdField(let f) where householdText[f]: ColumnPlan(target: .householdText, field: f, plain: householdPlain[f])
             case .householdField(let f): ColumnPlan(target: .householdLane, field: f, reading: householdCells.reading(f))
             }
@@ -507,7 +509,7 @@ struct BatchScreening: Sendable {
     /// How a column's cells are read, decided once: what field they fill, and for a field of
     /// lanes how its cells are read (`QuickCells.reading`).
     struct ColumnPlan {
-        enum Target { case ignored, personKind, personText, personLane, householdText, householdLane }
+        enum Target { case ignored, personKind, personText, personLane, householdID, householdText, householdLane }
         var target: Target
         var field = 0
         /// A by-kind field's kind.
@@ -575,7 +577,10 @@ struct BatchScreening: Sendable {
                         guard plan.plain || Self.validText(cell, personSpecs[plan.field]), plan.field != derivingIDField else { return false }
                         text.setPerson(plan.field, p, cell)
                         return true
-                    case .householdText:
+                    case .householdID where text.household(plan.field, h) != nil:
+                        // A later member's: the same cell as the first's, which the grouping compared.
+                        return true
+                    case .householdID, .householdText:
                         guard plan.plain || Self.validText(cell, householdSpecs[plan.field]) else { return false }
                         guard let earlier = text.household(plan.field, h) else {
                             text.setHousehold(plan.field, h, cell)
@@ -695,21 +700,21 @@ struct BatchScreening: Sendable {
     }
 
     /// An amount that `QuickCells` does not read (`1,500元`), read as the row path reads it.
-    static func money(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
+    @inline(never) static func money(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
         let text = String(decoding: cell, as: UTF8.self)
         guard case .success(let f) = FieldValueParser.money(text, "") else { return nil }
         return f.raw
     }
 
     /// A cell that `QuickCells` does not read, read as the row path reads it.
-    static func lane(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Int64? {
+    @inline(never) static func lane(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Int64? {
         let kind = LaneKind(field.kind)!
         guard case .success(let v) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return nil }
         return Lanes.lane(v, kind)
     }
 
     /// Whether a text field's cell is what the row path accepts (codes and 身份证号 are checked).
-    static func validText(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Bool {
+    @inline(never) static func validText(_ cell: UnsafeBufferPointer<UInt8>, _ field: FieldSpec) -> Bool {
         // A region code, on every row: its bytes are checked without making a string.
         if case .region = field.kind { return FieldValueParser.isRegionCode(cell) }
         guard case .success(.text(let t)) = FieldValueParser.parse(String(decoding: cell, as: UTF8.self), as: field) else { return false }
