@@ -209,6 +209,50 @@ struct OutputFileTests {
     }
 }
 
+@Suite("Output files replacing a file")
+struct ReplacedOutputTests {
+    /// Whether bytes are written before the end, and whether the output is committed; what is
+    /// then under the name: the new bytes, the old file's, or nothing.
+    enum Left: Sendable { case new, old, nothing }
+    static let table: [(written: Bool, committed: Bool, left: Left)] = [
+        (true, true, .new),
+        (false, true, .new),
+        // Failed once under way (a cut-off roster): not the old file, which could be taken for this run's.
+        (true, false, .nothing),
+        // Failed before a byte was written (a header that cannot be used): the old file stays.
+        (false, false, .old),
+    ]
+
+    @Test("an output replaces the file under its name; a run that fails leaves a half file never, an old one only when it wrote nothing", arguments: table)
+    func replace(_ written: Bool, _ committed: Bool, _ left: Left) throws {
+        try Repo.withTemporaryDirectory("huimin-replace") { dir in
+            let path = dir.appendingPathComponent("out.csv").path
+            let old = Array("old\n".utf8), new = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(old)))
+            let file = try OutputFile(path: path, otherwise: 1, directFrom: 1 << 20)
+            var pending = new
+            if written {
+                #expect(file.write(contentsOf: Array(new[..<(2 << 20)])))
+                pending = Array(new[(2 << 20)...])
+            }
+            if committed {
+                #expect(file.write(&pending))
+                #expect(file.commit())
+            } else {
+                file.discard()
+            }
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            let content = FileManager.default.contents(atPath: path).map(Array.init)
+            switch left {
+            case .new: #expect(content == new)
+            case .old: #expect(content == old)
+            case .nothing: #expect(content == nil)
+            }
+            #expect(names == (left == .nothing ? [] : ["out.csv"]), "left behind: \(names)")
+        }
+    }
+}
+
 @Suite("Roster headers")
 struct RosterHeaderTests {
     /// The batch fixture's schema, with `hukou_region` (which comes before `monthly_income`) also
