@@ -109,6 +109,17 @@ struct FinishedHouseholdsTests {
         #expect(ids.allSatisfy { finished.insert($0.utf8) })
         #expect(!ids.contains { finished.insert($0.utf8) })
     }
+
+    @Test("ascending past several blocks of notes, then out of order: each earlier id is still known", arguments: [1, 65_535, 65_536, 65_537, 150_000])
+    func ascendingThenBack(_ earlier: Int) {
+        var finished = FinishedHouseholds()
+        let ids = (0..<150_001).map { String(format: "H%07d", $0) }
+        let fresh = ids.map { finished.insert($0.utf8) }
+        #expect(!fresh.contains(false))
+        // The first id out of order turns the notes into the table; then one more seen before, and a new one.
+        let again = [ids[earlier - 1], ids[earlier], "G"].map { finished.insert($0.utf8) }
+        #expect(again == [false, false, true])
+    }
 }
 
 @Suite("Cell text compared as Swift compares strings")

@@ -10,7 +10,9 @@ import SourceDiagnostics
 struct FinishedHouseholds {
     private var ascending = true
     private var last: [UInt8] = []
-    private var noted: [UInt64] = []
+    /// The hashes noted down, in blocks of `block`: a block is never copied to grow.
+    private var noted: [[UInt64]] = []
+    private static let block = 1 << 16
     private var slots: [UInt64] = []
     private var count = 0
     /// The hash 0 marks an empty slot, so a household whose hash is 0 is held here.
@@ -23,12 +25,17 @@ struct FinishedHouseholds {
             if last.lexicographicallyPrecedes(id) {
                 last.removeAll(keepingCapacity: true)
                 last.append(contentsOf: id)
-                noted.append(hash)
+                if noted.last?.count ?? Self.block == Self.block {
+                    noted.append([])
+                    noted[noted.count - 1].reserveCapacity(Self.block)
+                }
+                noted[noted.count - 1].append(hash)
                 return true
             }
             ascending = false
-            slots = Array(repeating: 0, count: max(1 << 12, (noted.count * 2).nextPowerOfTwo))
-            for h in noted { _ = insert(hash: h) }
+            let count = noted.reduce(0) { $0 + $1.count }
+            slots = Array(repeating: 0, count: max(1 << 12, (count * 2).nextPowerOfTwo))
+            for block in noted { for h in block { _ = insert(hash: h) } }
             noted = []
             last = []
         }

@@ -737,8 +737,14 @@ struct Decisions {
 
     init(_ run: BatchRun, policies: Int, needed: [Int]) {
         at = Array(repeating: 0, count: policies)
-        for i in needed {
-            let o = run.outcomes(i)
+        let outcomes = needed.map { run.outcomes($0) }
+        // Room for all at once: growing by doubling copies them again, into fresh pages.
+        let total = outcomes.reduce(0) { $0 + $1.status.count }
+        status.reserveCapacity(total)
+        amount.reserveCapacity(total)
+        unmet.reserveCapacity(total)
+        yielded.reserveCapacity(total)
+        for (i, o) in zip(needed, outcomes) {
             at[i] = status.count
             status += o.status
             amount += o.amount
