@@ -165,6 +165,21 @@ struct ScreenCLITests {
         }
     }
 
+    @Test("a roster given as its own output and cut off at the end: the run fails and the roster is still there, whole")
+    func ownOutput() throws {
+        try Repo.withTemporaryDirectory("huimin-own") { dir in
+            var roster = ScreeningTests.header
+            for i in 0..<60_000 { roster += ScreeningTests.row("H\(i)", "P\(i)") }
+            // A quote that never closes, on the last row: found only at the end of the file.
+            roster += "H60000,\"P60000\n"
+            let path = dir.appendingPathComponent("roster.csv").path
+            try roster.write(toFile: path, atomically: true, encoding: .utf8)
+            let r = try CLITests.run(["screen", path, "--on", "2023-12-01", "--out", path, "--jobs", "1"])
+            #expect(r.status != 0)
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == roster)
+        }
+    }
+
     @Test("an output that is not a regular file (a pipe, /dev/null) is written to, not replaced")
     func pipeOutput() throws {
         try Repo.withTemporaryDirectory("huimin-fifo") { dir in

@@ -214,22 +214,26 @@ struct ReplacedOutputTests {
     /// Whether bytes are written before the end, and whether the output is committed; what is
     /// then under the name: the new bytes, the old file's, or nothing.
     enum Left: Sendable { case new, old, nothing }
-    static let table: [(written: Bool, committed: Bool, left: Left)] = [
-        (true, true, .new),
-        (false, true, .new),
+    /// `read`: the old file is the one the job reads (an output named as its roster).
+    static let table: [(written: Bool, committed: Bool, read: Bool, left: Left)] = [
+        (true, true, false, .new),
+        (false, true, false, .new),
         // Failed once under way (a cut-off roster): not the old file, which could be taken for this run's.
-        (true, false, .nothing),
+        (true, false, false, .nothing),
         // Failed before a byte was written (a header that cannot be used): the old file stays.
-        (false, false, .old),
+        (false, false, false, .old),
+        // The roster itself: replaced when the output is whole, never taken away by a failed run.
+        (true, true, true, .new),
+        (true, false, true, .old),
     ]
 
-    @Test("an output replaces the file under its name; a run that fails leaves a half file never, an old one only when it wrote nothing", arguments: table)
-    func replace(_ written: Bool, _ committed: Bool, _ left: Left) throws {
+    @Test("an output replaces the file under its name; a run that fails leaves a half file never, an old one only when it wrote nothing or read it", arguments: table)
+    func replace(_ written: Bool, _ committed: Bool, _ read: Bool, _ left: Left) throws {
         try Repo.withTemporaryDirectory("huimin-replace") { dir in
             let path = dir.appendingPathComponent("out.csv").path
             let old = Array("old\n".utf8), new = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) }
             #expect(FileManager.default.createFile(atPath: path, contents: Data(old)))
-            let file = try OutputFile(path: path, otherwise: 1, directFrom: 1 << 20)
+            let file = try OutputFile(path: path, otherwise: 1, directFrom: 1 << 20, reading: read ? dir.path + "/./out.csv" : nil)
             var pending = new
             if written {
                 #expect(file.write(contentsOf: Array(new[..<(2 << 20)])))

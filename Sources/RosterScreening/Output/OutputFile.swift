@@ -30,10 +30,15 @@ public final class OutputFile {
     /// thread, or none to remove.
     private enum Replaced { case notYet, removing(pthread_t), none }
     private var replaced = Replaced.notYet
+    /// A file being read (the roster): when this output would replace it, it is replaced only
+    /// by the rename at the end, so a run that fails never takes its input away.
+    private let reading: String?
 
-    public init(path: String?, otherwise stream: Int32, directFrom: Int = DirectOutput.from) throws {
+    /// `reading`: a file the job reads, which this output must not remove before it is whole.
+    public init(path: String?, otherwise stream: Int32, directFrom: Int = DirectOutput.from, reading: String? = nil) throws {
         self.path = path
         self.directFrom = directFrom
+        self.reading = reading
         var info = stat()
         if let path, stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
             // A device or a pipe: renaming a file over it would replace it.
@@ -118,7 +123,10 @@ public final class OutputFile {
     private func removeReplaced() {
         replaced = .none
         var info = stat()
-        guard temporary != nil, let path, lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let name = strdup(path) else { return }
+        guard temporary != nil, let path, lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
+        var input = stat()
+        if let reading, stat(reading, &input) == 0, input.st_dev == info.st_dev, input.st_ino == info.st_ino { return }
+        guard let name = strdup(path) else { return }
         var thread = pthread_t()
         guard pthread_create(&thread, nil, { name in
             unlink(name!.assumingMemoryBound(to: CChar.self))

@@ -72,10 +72,10 @@ public struct ScreeningJob {
         let out: OutputFile
         let rej: OutputFile
         do {
-            out = try OutputFile(path: output, otherwise: 1)
+            out = try OutputFile(path: output, otherwise: 1, reading: roster)
             // Rejects never vanish: beside the output file, or on stderr when the output is stdout.
             let rejectsPath = rejects ?? output.map { ($0.hasSuffix(".csv") || $0.hasSuffix(".jsonl") ? String($0.prefix(upTo: $0.lastIndex(of: ".")!)) : $0) + ".rejects.csv" }
-            rej = try OutputFile(path: rejectsPath, otherwise: 2)
+            rej = try OutputFile(path: rejectsPath, otherwise: 2, reading: roster)
         } catch let e as OutputFile.OpenError {
             return .failure(.write(e.message))
         } catch {
