@@ -93,7 +93,7 @@ public struct CSVRowParser {
         }
         // The chunk's fields go first into memory of their own, one store each, and into
         // `rows` at once at the end: fields (`held` of them) are `rows`' then these.
-        var held = rows.fieldStarts.count
+        let held = rows.fieldStarts.count
         var staged = StagedFields(capacity: chunk.count / 4 + 16)
         defer { staged.move(into: &rows) }
         bytes.withUnsafeMutableBufferPointer { b in
@@ -117,22 +117,13 @@ public struct CSVRowParser {
                     quoteClosed = false
                     started = true
                 }
-                /// Ends the row whose fields follow the last row's: a record, unless it is a blank line.
+                /// Ends the row whose fields follow the last row's (right after `endField`, so its
+                /// last field is staged): a record, unless it is a blank line, one empty field.
                 @inline(__always) func endRow() {
                     let first = Int(rows.rowStart[rows.rowStart.count - 1])
-                    if held + staged.count == first + 1 {
-                        // One field: a blank line when it is empty.
-                        if first >= held {
-                            if staged.ends[first - held] == staged.starts[first - held] {
-                                staged.count -= 1
-                                return
-                            }
-                        } else if rows.fieldEnds[first] == rows.fieldStarts[first] {
-                            rows.fieldStarts.removeLast()
-                            rows.fieldEnds.removeLast()
-                            held -= 1
-                            return
-                        }
+                    if held + staged.count == first + 1, staged.ends[first - held] == staged.starts[first - held] {
+                        staged.count -= 1
+                        return
                     }
                     rows.rowStart.append(Int32(held + staged.count))
                     rows.lines.append(Int32(recordLine))

@@ -126,12 +126,12 @@ extension BatchScreening {
 
     func householdID(_ h: Int, _ text: TextCells, _ out: inout ByteSink) {
         let r = text.household(householdIDField, h)!
-        text.bytes.withUnsafeBufferPointer { out.field(UnsafeBufferPointer(rebasing: $0[r]), plain: text.plain) }
+        text.write(r, into: &out)
     }
 
     func personID(_ p: Int, _ h: Int, _ members: Range<Int>, _ text: TextCells, _ out: inout ByteSink) {
         if let f = personIDField, let r = text.person(f, p) {
-            text.bytes.withUnsafeBufferPointer { out.field(UnsafeBufferPointer(rebasing: $0[r]), plain: text.plain) }
+            text.write(r, into: &out)
         } else {
             out.withOut { CSVWriter.append(memberID(text, h, p - members.lowerBound), to: &$0) }
         }
@@ -231,7 +231,7 @@ extension BatchScreening {
     func textCell(_ level: FieldLevel, _ f: Int, _ range: Range<Int>?, _ text: TextCells, _ out: inout ByteSink) {
         guard let range else { return }
         if !(level == .household ? householdSensitive[f] : personSensitive[f]) || screener.options.revealIDs {
-            text.bytes.withUnsafeBufferPointer { out.field(UnsafeBufferPointer(rebasing: $0[range]), plain: text.plain) }
+            text.write(range, into: &out)
         } else {
             let spec = level == .household ? schema.household[f] : schema.person[f]
             out.withOut { CSVWriter.append(Masking.cell(.text(String(decoding: text.bytes[range], as: UTF8.self)), spec, reveal: false), to: &$0) }

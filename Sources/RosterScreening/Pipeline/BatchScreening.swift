@@ -805,6 +805,11 @@ struct TextCells {
         return r.lowerBound < 0 ? nil : r
     }
 
+    /// Cell text `range` as a CSV field of the output, copied as it is when every cell is `plain`.
+    func write(_ range: Range<Int>, into out: inout ByteSink) {
+        bytes.withUnsafeBufferPointer { out.field(UnsafeBufferPointer(rebasing: $0[range]), plain: plain) }
+    }
+
     mutating func setHousehold(_ f: Int, _ h: Int, _ cell: some Collection<UInt8>) { setHousehold(f, h, range: add(cell)) }
 
     mutating func setPerson(_ f: Int, _ p: Int, _ cell: some Collection<UInt8>) { setPerson(f, p, range: add(cell)) }

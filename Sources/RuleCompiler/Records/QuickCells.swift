@@ -166,14 +166,7 @@ public struct QuickCells: Sendable {
         guard cell.count == 10, cell[4] == 45, cell[7] == 45, let y1 = digit(0), let y2 = digit(1), let y3 = digit(2), let y4 = digit(3),
             let m1 = digit(5), let m2 = digit(6), let d1 = digit(8), let d2 = digit(9)
         else { return nil }
-        let year = y1 * 1000 + y2 * 100 + y3 * 10 + y4, month = m1 * 10 + m2, day = d1 * 10 + d2
-        // As `Day(year:month:day)` checks and counts it, with no table (a table is a global,
-        // looked up with a check that it is made, each time).
-        guard year >= 1, (1...12).contains(month), day >= 1 else { return nil }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        // 31 days in January, March, May, July, August, October and December.
-        guard day <= (month == 2 ? (leap ? 29 : 28) : 30 + ((month ^ (month >> 3)) & 1)) else { return nil }
-        return Int64(Day.daysFromCivil(year, month, day))
+        return Day(year: y1 * 1000 + y2 * 100 + y3 * 10 + y4, month: m1 * 10 + m2, day: d1 * 10 + d2).map { Int64($0.serial) }
     }
 
     /// A choice (or yes or no) spelled as in `table`, as its ordinal.
