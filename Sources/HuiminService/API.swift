@@ -196,8 +196,8 @@ public final class API: Sendable {
 
     static func date(_ r: ServiceRequest) throws(ServiceError) -> Day {
         guard let text = r.value("on") else { return Day.today }
-        guard let day = Day(parsing: text) else {
-            throw ServiceError(400, "request.bad-parameter", "`on` must be a date, YYYY-MM-DD (got \(quoted(text)))")
+        guard let day = Day(evaluationDate: text) else {
+            throw ServiceError(400, "request.bad-parameter", "`on` must be a date from 1900-01-01 to 2199-12-31, YYYY-MM-DD (got \(quoted(text)))")
         }
         return day
     }

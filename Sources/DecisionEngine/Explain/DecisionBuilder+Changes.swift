@@ -42,7 +42,7 @@ extension DecisionBuilder {
 
     func jsonNumber(_ v: Value, _ type: ExprType) -> String? {
         switch v {
-        case .int(let i): return type == .money ? Fixed(i).decimalString(places: 2) : String(i)
+        case .int(let i): return type == .money ? MoneyTotal(yuan: i).decimalString(places: 2) : String(i)
         case .fixed(let f): return type == .money ? f.decimalString(places: 2) : f.plainString
         default: return nil
         }

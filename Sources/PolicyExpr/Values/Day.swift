@@ -91,6 +91,17 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static let earliest = Day(year: 1, month: 1, day: 1)!
     public static let latest = Day(year: 9999, month: 12, day: 31)!
 
+    /// The dates a household can be evaluated on (`--on`, `on=`, a case's `on:`): 1900-01-01 to
+    /// 2199-12-31. Ages are worked out from tables reaching 130 years back, and every date the
+    /// rules compute from such a day by their own counts stays inside what a `Day` holds.
+    public static let evaluationDates = Day(year: 1900, month: 1, day: 1)!...Day(year: 2199, month: 12, day: 31)!
+
+    /// A date to evaluate on, or nil when it is not a date or lies outside `evaluationDates`.
+    public init?(evaluationDate text: some StringProtocol) {
+        guard let d = Day(parsing: text), Day.evaluationDates.contains(d) else { return nil }
+        self = d
+    }
+
     /// `n` days later (earlier for a negative `n`), for a small `n` the caller knows keeps the
     /// date in range (a day either side, a century); the rules' own counts go through
     /// `adding(checkedDays:)`.

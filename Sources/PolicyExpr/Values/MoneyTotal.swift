@@ -7,6 +7,8 @@ public struct MoneyTotal: Sendable, Hashable, Comparable {
 
     public init(raw: Int128 = 0) { self.raw = raw }
     public init(_ amount: Fixed) { raw = Int128(amount.raw) }
+    /// A whole number of yuan: any int of the rules' money, also past `Fixed`'s range.
+    public init(yuan: Int64) { raw = Int128(yuan) * Int128(Fixed.scale) }
 
     public static let zero = MoneyTotal()
 
