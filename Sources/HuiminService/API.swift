@@ -222,7 +222,9 @@ public final class API: Sendable {
 
     static func date(_ r: ServiceRequest) throws(ServiceError) -> Day {
         guard let text = r.value("on") else { return Day.today }
-        guard let day = Day(parsing: text) else {
+        // Bounded here, before the parser: no part of a date has more than 4 digits.
+        let parts = text.split(whereSeparator: { !$0.isASCII || !$0.isNumber })
+        guard text.utf8.count <= 32, parts.allSatisfy({ $0.count <= 4 }), let day = Day(parsing: text) else {
             throw ServiceError(400, "request.bad-parameter", "`on` must be a date, YYYY-MM-DD (got \(quoted(text)))")
         }
         return day

@@ -116,7 +116,7 @@ public final class RuleStore: Sendable {
             guard Fingerprint(directory: directory) == fingerprint else {
                 return ReloadReport(
                     at: now, loaded: false, hash: nil, errors: 0, message: "the rule files changed during the check; trying again",
-                    summary: "规则文件在检查期间又有改动，将重新检查；仍在使用原来的规则 \(serving)")
+                    summary: "规则文件在检查期间又有改动，没有加载（监视文件时会自动再试，否则请再发一次 SIGHUP）；仍在使用原来的规则 \(serving)")
             }
         }
         let outcome = LargeStack.run { RuleLoader.load(directory: directory, lint: false) }

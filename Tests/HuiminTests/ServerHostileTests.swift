@@ -159,6 +159,11 @@ struct ServerHostileTests {
             let mode = try FileManager.default.attributesOfItem(atPath: base.path)[.posixPermissions] as? Int
             #expect(mode == 0o700)
 
+            // A screening that ends leaves nothing behind.
+            let sample = try Array(Data(contentsOf: URL(fileURLWithPath: Repo.root + "/examples/rosters/wuhan-sample.csv")))
+            #expect(try server.request("POST", "/v1/screen?on=2023-12-01", type: "text/csv", body: sample).status == 200)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: base.path).isEmpty, "a screening's folder is left")
+
             // A roster being screened has no name on disk; killed mid-screen, nothing of it stays readable.
             let roster = try CLITests.run(["gen-roster", "--persons", "20000", "--on", "2023-12-01"])
             let csv = Array(roster.stdout.utf8)
