@@ -5,16 +5,21 @@ import Glibc
 import Dispatch
 import SourceDiagnostics
 
-/// An output: a temporary file beside the target, renamed into place by `commit`; a path that
-/// is not a regular file (`/dev/null`, a pipe) written as it is; or a standard stream when no
-/// path is given.
+/// An output: a temporary file beside the target (`NAME.partial-PID`, locked while it is
+/// written), made durable and renamed into place by `commit`; a path that is not a regular file
+/// (`/dev/null`, a pipe) written as it is; or a standard stream when no path is given. The
+/// outputs of one run are committed together by `OutputSet`.
 public final class OutputFile {
     public struct OpenError: Error { public let message: String }
     public let path: String?
     let temporary: String?
     let fd: Int32
-    /// Whether `fd` was opened here (and `commit` closes it).
+    /// Whether `fd` was opened here (and `commit` closes it), and whether it is closed.
     let opened: Bool
+    private var closed = false
+    /// The set this output is committed with: the first bytes written to any of its members
+    /// start the removal of every member's old file.
+    weak var set: OutputSet?
     /// Bytes given to the temporary file so far, and how many of them the disk has been asked
     /// to write out.
     private var written = 0
@@ -50,8 +55,11 @@ public final class OutputFile {
         } else if let path {
             opened = true
             let temp = path + ".partial-\(getpid())"
+            StaleTemporaries.remove(beside: path)
             InterruptCleanup.register(temp)  // before the file exists, so no interrupt can leave it behind
-            let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            // Held until the process ends: while it is, no other run takes the file for a dead run's.
+            if fd >= 0 { _ = flock(fd, LOCK_EX | LOCK_NB) }
             guard fd >= 0 else {
                 InterruptCleanup.unregister(temp)
                 throw OpenError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
@@ -73,7 +81,9 @@ public final class OutputFile {
 
     /// Writes bytes as they are, with no copy into a buffer first.
     public func write(contentsOf bytes: [UInt8]) -> Bool {
-        if case .notYet = replaced { removeReplaced() }
+        if case .notYet = replaced {
+            if let set { set.underWay() } else { removeReplaced() }
+        }
         return bytes.withUnsafeBytes { all in
             var rest = all
             if temporary != nil, direct == nil, !directRefused, written + rest.count >= directFrom {
@@ -119,8 +129,10 @@ public final class OutputFile {
     /// with `discard` (as virtual machines' often are), 9 ms for the spec's 43 MB for 1M
     /// persons, with both cores idle, when the rename at the end did it. A run that fails
     /// after this point leaves no file under the name, rather than an older run's output that
-    /// could be taken for this one's; no run ever leaves a half file under it.
-    private func removeReplaced() {
+    /// could be taken for this one's; no run ever leaves a half file under it. Called again, it
+    /// does nothing.
+    func removeReplaced() {
+        guard case .notYet = replaced else { return }
         replaced = .none
         var info = stat()
         guard temporary != nil, let path, lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
@@ -133,7 +145,8 @@ public final class OutputFile {
             free(name)
             return nil
         }, name) == 0 else {
-            // No thread: the rename at the end replaces it, as for a small output.
+            // No thread: removed here, so that no old file outlives the start of the set's writing.
+            unlink(name)
             free(name)
             return
         }
@@ -146,24 +159,58 @@ public final class OutputFile {
         replaced = .none
     }
 
+    /// Makes this output whole, durable and visible under its name, alone (`OutputSet.commit`
+    /// does the same for a run's outputs together). On failure no file is left under the name
+    /// or as a temporary.
     public func commit() -> Bool {
-        guard let path, let temporary else { return opened ? close(fd) == 0 : true }
-        defer { InterruptCleanup.unregister(temporary) }
+        removeReplaced()
+        guard seal() else {
+            discard()
+            return false
+        }
+        guard install() else {
+            discard()
+            return false
+        }
+        return path.map { Durable.syncFolder(of: $0) } ?? true
+    }
+
+    /// The first step of a commit: waits until the old file is removed, writes out every byte,
+    /// makes them durable (`fsync`) and closes the file. True for an output with no temporary
+    /// once it is closed.
+    func seal() -> Bool {
+        guard temporary != nil else {
+            guard opened, !closed else { return true }
+            closed = true
+            return close(fd) == 0
+        }
         replacedRemoved()
         if let direct {
             guard direct.finish(length: written) else { return false }
+            self.direct = nil
         }
-        guard close(fd) == 0 else { return false }
-        return rename(temporary, path) == 0
+        guard fsync(fd) == 0 else { return false }
+        closed = true
+        return close(fd) == 0
     }
 
+    /// The second step: the sealed temporary renamed to the output's name.
+    func install() -> Bool {
+        guard let path, let temporary else { return true }
+        guard rename(temporary, path) == 0 else { return false }
+        InterruptCleanup.unregister(temporary)
+        return true
+    }
+
+    /// Closes and removes the temporary, if it is still there; an output already renamed into
+    /// place stays.
     public func discard() {
         direct = nil
-        guard let temporary else {
-            if opened { close(fd) }
-            return
+        if opened, !closed {
+            closed = true
+            close(fd)
         }
-        close(fd)
+        guard let temporary else { return }
         unlink(temporary)
         InterruptCleanup.unregister(temporary)
         replacedRemoved()
