@@ -93,7 +93,10 @@ enum Durable {
         if a == b { return true }
         let (fa, na) = StaleTemporaries.split(a), (fb, nb) = StaleTemporaries.split(b)
         guard na == nb, let ra = realpath(fa, nil), let rb = realpath(fb, nil) else { return false }
-        defer { free(ra); free(rb) }
+        defer {
+            free(ra)
+            free(rb)
+        }
         return strcmp(ra, rb) == 0
     }
 }
