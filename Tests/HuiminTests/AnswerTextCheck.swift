@@ -5,7 +5,7 @@ import PolicyExpr
 /// What every resident answer must keep (../shared/ANSWER.md), checked on its text.
 struct AnswerTextCheck {
     /// Machine phrasings a resident must never read.
-    static let machinePhrasings = ["该项需", "现为", "（0为无）", "规则中缺少此参数"]
+    static let machinePhrasings = ["该项需", "现为", "（0为无）", "规则中缺少此参数", "的患有"]
 
     let report: CheckReport
     var text: String
