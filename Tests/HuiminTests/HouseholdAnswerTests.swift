@@ -124,3 +124,4 @@ struct HouseholdAnswerTests {
         #expect(gaoling.allSatisfy { $0["audience"] as? String == "out" })
     }
 }
+

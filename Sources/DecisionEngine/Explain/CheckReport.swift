@@ -201,7 +201,7 @@ extension Decision {
     /// Every condition with its outcome, values and rule source, for a worker.
     public var workerText: String {
         var out = "  ┄ 工作人员视图 ┄\n"
-        if !inAudience { out += "    不在本项的对象范围内（audience），居民答复中不列出。\n" }
+        if !inAudience, status != .eligible { out += "    不在本项的对象范围内（audience），居民答复中不列出。\n" }
         out.reserveCapacity(256 * (reasons.count + 1))  // grown once, not line by line
         // Appended piece by piece: interpolating each line into a new string first costs more
         // than the rest of the explanation.
