@@ -109,7 +109,7 @@ struct HostileNumberTests {
         Expectation(arguments: ["check", repro + "household-wage-sum-overflow.yaml", "--on", "2023-12-01", "--policy", "dibao"], status: 1,
             fragment: "members[0].incomes.wage: 数值过大（超过12位整数）"),
         Expectation(arguments: ["check", repro + "household-wage-sum-past-range.yaml", "--on", "2023-12-01", "--policy", "dibao"], status: 0,
-            fragment: "？ 最低生活保障：待核实。\n  · 还需核实：所填金额或数量过大，超出可计算的范围（请核对是否多填了位数）。"),
+            fragment: "还需确认（关系到最低生活保障）：\n  · 所填金额或数量过大，超出可计算的范围（请核对是否多填了位数）。"),
         Expectation(arguments: ["check", repro + "household-date-20-digit-day.json", "--on", "2023-12-01"], status: 1,
             fragment: "members[0].birth_date: 出生日期："),
         Expectation(arguments: ["check", "examples/households/h001.yaml", "--on", "2023-1-99999999999999999999"], status: 2,
