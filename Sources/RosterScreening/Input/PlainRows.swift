@@ -15,11 +15,18 @@ protocol BatchRows: Sendable {
 }
 
 extension BatchRows {
-    /// Row `r` as `CSVParser` gives it.
+    /// Row `r` as `CSVParser` gives it, noting whether a field is not UTF-8.
     func record(_ r: Int) -> CSVRecord {
         var fields: [String] = []
-        bytes.withUnsafeBufferPointer { b in forEachField(r, in: b) { fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[$0..<$1]), as: UTF8.self)) } }
-        return CSVRecord(fields: fields, line: line(r))
+        var undecodable: Int?
+        bytes.withUnsafeBufferPointer { b in
+            forEachField(r, in: b) { from, to in
+                let field = UnsafeBufferPointer(rebasing: b[from..<to])
+                if undecodable == nil, !UTF8Validation.isValid(field) { undecodable = fields.count }
+                fields.append(String(decoding: field, as: UTF8.self))
+            }
+        }
+        return CSVRecord(fields: fields, line: line(r), undecodable: undecodable)
     }
 
     /// Field `c` of row `r`, found by going through the row's fields.
