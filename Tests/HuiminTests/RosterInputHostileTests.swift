@@ -266,6 +266,7 @@ struct RosterInputChunkTests {
         Array(FileManager.default.contents(atPath: RosterInputHostileTests.repro + "fuzz-api-json-reader-vs-libyaml-cr.bin")!.dropFirst()),
         Array("{\r\r\r}".utf8), Array("{\r\"a\":\r1,\r\"b\": [\r\"x\"\r]}\r".utf8), Array("[\r\n1,\r2\n,\r\r3]".utf8),
         Array("{\"名\": \"张三\",\r\"a\": {\r}}".utf8),
+        Array("{\"a\": \"p\u{2028}q\", \"c\": \"t\u{2029}u\",\r\"d\": 1}".utf8),
     ]
 
     @Test("the direct JSON reader and libyaml give the same spans for bodies with lone CRs", arguments: bodies.indices)
@@ -275,5 +276,12 @@ struct RosterInputChunkTests {
         let (viaYAML, problems) = YAMLParser(file: file).parse(readingJSONDirectly: false)
         #expect(problems.isEmpty)
         #expect(dump(direct) == dump(viaYAML))
+    }
+
+    @Test("a string with a raw NEL is left to libyaml, which folds it (the readers would differ)")
+    func nel() {
+        let file = SourceFile(path: "body.json", text: "{\"a\": \"r\u{85}s\"}")
+        #expect(JSONReader(file: file, limits: .init()).read() == nil)
+        #expect(dump(YAMLParser(file: file).parse().root) == dump(YAMLParser(file: file).parse(readingJSONDirectly: false).root))
     }
 }
