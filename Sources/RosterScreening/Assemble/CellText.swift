@@ -25,7 +25,7 @@ enum CellText {
     /// code), else by `memcmp`. Most ids compared differ (members of a household, households
     /// one after another), and ASCII ones that differ are not the same text: only others are
     /// read again as strings.
-    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    @inline(__always) static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = a.count
         if n == b.count, n >= 8, n <= 16 {
             let x = UnsafeRawPointer(a.baseAddress!), y = UnsafeRawPointer(b.baseAddress!)

@@ -521,10 +521,9 @@ struct BatchScreening: Sendable {
         var bad = [Bool](repeating: false, count: households)
         // What the loop reads, out of `self` (which it would otherwise copy for each cell).
         let plans = columnPlans, width = plans.count, personSpecs = schema.person, householdSpecs = schema.household
-        // Columns whose cells are kept as they are (text) or not read at all.
-        let textColumns = plans.map { [.ignored, .personText, .householdID, .householdText].contains($0.target) }
         let personCells = personCells, householdCells = householdCells, derivingIDField = derivingIDField
         let groupRows = groupOf.map { g in (first: Int(groups[groups.startIndex + g].first), count: Int(groups[groups.startIndex + g].count)) }
+        Self.markUndecodable(rows, groupRows, &bad)
         rows.bytes.withUnsafeBufferPointer { buffer in
             batch.withLaneMemory { memory in
                 // Each column's lanes, where it has them.
@@ -594,16 +593,8 @@ struct BatchScreening: Sendable {
                             defer { c += 1 }
                             guard c < width, to > from else { return }
                             let raw = UnsafeBufferPointer(rebasing: buffer[from..<to])
-                            let untrimmed = Self.untrimmed(raw[0], raw[raw.count - 1])
-                            // Bytes that are not UTF-8: the row path refuses the household, naming
-                            // the row. Checked where a cell is kept as text or decoded to trim it;
-                            // any other cell is read by a parser that declines such bytes.
-                            if textColumns[c] || !untrimmed, !UTF8Validation.isValid(raw) {
-                                bad[h] = true
-                                return
-                            }
                             let ok: Bool
-                            if untrimmed {
+                            if Self.untrimmed(raw[0], raw[raw.count - 1]) {
                                 ok = read(c, raw, p, h)
                             } else {
                                 // Spaces to trim: as `trimmingSpaces` trims them.
@@ -647,6 +638,20 @@ struct BatchScreening: Sendable {
             }
         }
         return slot
+    }
+
+    /// Marks the households with a row that is not UTF-8: the row path refuses them, naming the
+    /// row (`RosterRefusal.undecodable`). A pass of its own, before any cell is read, so that
+    /// every cell read after it (kept as bytes, or decoded to trim its spaces) is UTF-8.
+    @inline(never) static func markUndecodable(_ rows: some BatchRows, _ groupRows: [(first: Int, count: Int)], _ bad: inout [Bool]) {
+        rows.bytes.withUnsafeBufferPointer { b in
+            for (h, g) in groupRows.enumerated() {
+                for r in g.first..<(g.first + g.count) where !rows.isUTF8(r, in: b) {
+                    bad[h] = true
+                    break
+                }
+            }
+        }
     }
 
     /// A household read into the batch, with the schema's defaults: the checks `RecordCompletion`
