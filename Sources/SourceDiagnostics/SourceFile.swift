@@ -17,8 +17,31 @@ public final class SourceFile: Sendable {
         self.path = path
         self.bytes = bytes
         var starts = [0]
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        var i = 0
+        while i < bytes.count {
+            let length = Self.lineBreak(in: bytes, at: i)
+            if length > 0 {
+                i += length
+                starts.append(i)
+            } else {
+                i += 1
+            }
+        }
         self.lineStarts = starts
+    }
+
+    /// The length of the line break at `i` (0 when there is none): LF, CR LF, a lone CR, and
+    /// NEL, LS and PS, which libyaml also counts as line breaks. Its marks give a line and a
+    /// column, so lines are cut here exactly where libyaml cuts them; a file with lone CRs (old
+    /// Mac line ends) is then located at its real line, not at line 1 and a column past the end.
+    @inline(__always) static func lineBreak(in bytes: [UInt8], at i: Int) -> Int {
+        switch bytes[i] {
+        case 0x0A: return 1
+        case 0x0D: return i + 1 < bytes.count && bytes[i + 1] == 0x0A ? 2 : 1
+        case 0xC2: return i + 1 < bytes.count && bytes[i + 1] == 0x85 ? 2 : 0
+        case 0xE2: return i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9) ? 3 : 0
+        default: return 0
+        }
     }
 
     public convenience init(path: String, text: String) {
@@ -54,13 +77,14 @@ public final class SourceFile: Sendable {
         return offset(advancing: characterColumn, from: lineStarts[line - 1])
     }
 
-    /// The byte offset `characters` characters after `offset`, stopping at the end of its line.
+    /// The byte offset `characters` characters after `offset`, stopping at the end of its line
+    /// (at any line break `lineBreak` knows).
     /// A reader that moves forward on a line starts from where it was, so a long line (a JSON body
     /// on one line) is walked once, not once a position.
     public func offset(advancing characters: Int, from offset: Int) -> Int {
         var offset = offset
         var remaining = characters
-        while remaining > 0, offset < bytes.count, bytes[offset] != UInt8(ascii: "\n") {
+        while remaining > 0, offset < bytes.count, Self.lineBreak(in: bytes, at: offset) == 0 {
             offset += 1
             while offset < bytes.count, bytes[offset] & 0xC0 == 0x80 { offset += 1 }
             remaining -= 1
@@ -72,9 +96,9 @@ public final class SourceFile: Sendable {
     public func lineText(_ line: Int) -> String {
         guard line >= 1, line <= lineStarts.count else { return "" }
         let start = lineStarts[line - 1]
-        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
-        if end > start, end <= bytes.count, end > 0, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+        var end = start
+        while end < bytes.count, Self.lineBreak(in: bytes, at: end) == 0 { end += 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     public var lineCount: Int { lineStarts.count }

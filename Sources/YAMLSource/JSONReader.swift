@@ -134,7 +134,8 @@ struct JSONReader {
         }
 
         /// A double-quoted string. Escapes other than \" \\ \/ \b \f \n \r \t and \u of a
-        /// character outside the surrogates are declined, as are control characters.
+        /// character outside the surrogates are declined, as are control characters and NEL
+        /// (U+0085), which libyaml folds to a space as a line break in a quoted scalar.
         mutating func string() -> YAMLNode? {
             let start = at
             at += 1
@@ -145,6 +146,7 @@ struct JSONReader {
                 let b = bytes[at]
                 if b == UInt8(ascii: "\"") { break }
                 if b < 0x20 || b == 0x7F { return nil }
+                if b == 0xC2, at + 1 < bytes.count, bytes[at + 1] == 0x85 { return nil }
                 if b == UInt8(ascii: "\\") {
                     escaped = true
                     at += 1

@@ -29,7 +29,8 @@ extension YAMLNode {
         case .plain: break
         case .singleQuoted, .doubleQuoted: i += 1
         case .literal, .folded:
-            while i < span.end, src[i] != UInt8(ascii: "\n") { i += 1 }
+            // The header line ends at its line break: LF, CR LF, or a lone CR.
+            while i < span.end, src[i] != UInt8(ascii: "\n"), src[i] != UInt8(ascii: "\r") { i += 1 }
             if i < span.end { i += 1 }
         }
         var map: [Int] = []

@@ -77,6 +77,9 @@ struct RosterJobOptions: ParsableArguments {
     @Flag(name: .long, help: "Decide one household at a time, never a batch of households field by field (the same results; for checking the batch evaluator).")
     var rowByRow = false
 
+    @Flag(name: .long, help: "The roster is known to be whole: read its last row (CSV) or line (JSONL) even when no line break ends it. Without this, that household is refused as possibly cut off.")
+    var fileComplete = false
+
     var showsProgress: Bool { progress || isatty(2) != 0 }
 
     func make(roster: String) throws -> ScreeningJob {
@@ -89,6 +92,7 @@ struct RosterJobOptions: ParsableArguments {
         job.sheet = sheet
         job.bom = bom
         job.batchEvaluation = !rowByRow
+        job.fileComplete = fileComplete
         if let jobs {
             guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
             job.jobs = jobs

@@ -134,7 +134,7 @@ extension ScreeningTests {
                 #"{"id": "H3", "region": "420102", "hukou_type": "urban", "deposits": 0, "houses": 1, "vehicles": 1, "vehicle_disability_aid": false, "members": [{"id": "P3", "relation": "head", "birth_date": "1970-01-01", \#(member)}]}"#,
             ]
             let roster = dir.appendingPathComponent("roster.jsonl").path
-            try lines.joined(separator: "\n").write(toFile: roster, atomically: true, encoding: .utf8)
+            try (lines.joined(separator: "\n") + "\n").write(toFile: roster, atomically: true, encoding: .utf8)
             var job = ScreeningJob(roster: roster)
             job.output = dir.appendingPathComponent("out.csv").path
             let s = try job.run(rules: Repo.bundledRules, date: Day(parsing: "2023-12-01")!).get()

@@ -20,6 +20,12 @@ public struct RawHousehold: Sendable {
     public let rejects: [Reject]
     /// A JSONL roster's line: one household document (`rows` then holds its line number).
     public var document: String?
+    /// Rows with a cell that is not UTF-8: the line, and the first such cell's column (nil for
+    /// a JSONL line). The household is refused (`RosterRefusal.undecodable`).
+    public var undecodable: [(line: Int, column: Int?)] = []
+    /// The file's last row, when it is this household's and no line break ends it (the file
+    /// may be cut off there): the household is refused (`RosterRefusal.cutOff`).
+    public var cutOffLine: Int?
 
     public init(id: String, rows: [(line: Int, fields: [String])], rejects: [Reject], document: String? = nil) {
         self.id = id
@@ -34,6 +40,7 @@ public struct RawHousehold: Sendable {
 public struct HouseholdGrouper {
     public let columns: RosterColumns
     var rows: [(line: Int, fields: [String])] = []
+    var undecodable: [(line: Int, column: Int?)] = []
     var currentID: String?
     /// Households already finished, by a 64-bit hash of their id, to catch split households.
     var finished = FinishedHouseholds()
@@ -44,9 +51,11 @@ public struct HouseholdGrouper {
     public mutating func add(_ record: CSVRecord) -> RawHousehold? {
         let id = record.fields.count > columns.householdIDColumn ? record.fields[columns.householdIDColumn].trimmingSpaces : ""
         var out: RawHousehold?
-        if id != currentID, !rows.isEmpty { out = flush() }
+        // The one comparison of ids both paths make (`CellText`), on the text as decoded.
+        if !rows.isEmpty, !CellText.same(id.utf8, (currentID ?? "").utf8) { out = flush() }
         currentID = id
         rows.append((record.line, record.fields))
+        if let c = record.undecodable { undecodable.append((record.line, c)) }
         return out
     }
 
@@ -58,8 +67,11 @@ public struct HouseholdGrouper {
         rows.removeAll(keepingCapacity: true)
         let id = currentID ?? ""
         // A 64-bit hash of the id tells households apart without keeping every id in memory.
-        let again = !id.isEmpty && !finished.insert(id.utf8)
-        return RawHousehold.grouped(id: id, rows: group, seenBefore: again, column: columns.names[columns.householdIDColumn])
+        let again = !id.isEmpty && !CellText.insert(id.utf8, into: &finished)
+        var raw = RawHousehold.grouped(id: id, rows: group, seenBefore: again, column: columns.names[columns.householdIDColumn])
+        raw.undecodable = undecodable
+        undecodable.removeAll()
+        return raw
     }
 }
 
@@ -103,7 +115,13 @@ public struct HouseholdAssembler: Sendable {
         let group = raw.rows
         let id = raw.id
         let lines = group.map(\.line)
+        // A household that may be cut off, then one whose rows cannot be grouped, then one
+        // with text that is not UTF-8: refused whole before any cell is read.
+        if let cut = raw.cutOffLine { return .rejected(RosterRefusal.cutOff(lines, last: cut, id), rows: lines) }
         if !raw.rejects.isEmpty { return .rejected(raw.rejects, rows: lines) }
+        if !raw.undecodable.isEmpty {
+            return .rejected(RosterRefusal.undecodable(lines, raw.undecodable, id, columns: columns?.names ?? []), rows: lines)
+        }
         if let document = raw.document { return assembleDocument(document, line: lines.first ?? 0) }
         guard let columns else { return .rejected([Reject(row: lines.first ?? 0, household: id, field: "", reason: "没有表头")], rows: lines) }
         var rejects: [Reject] = []

@@ -2,6 +2,16 @@
 public struct CSVRecord: Sendable {
     public var fields: [String]
     public var line: Int
+    /// The first field that holds bytes that are not UTF-8 (read as U+FFFD in `fields`), if
+    /// any: the row is refused with its household (`RosterRefusal.undecodable`), never
+    /// screened on text it garbled.
+    public var undecodable: Int?
+
+    public init(fields: [String], line: Int, undecodable: Int? = nil) {
+        self.fields = fields
+        self.line = line
+        self.undecodable = undecodable
+    }
 }
 
 /// Why a CSV file could not be read to its end.

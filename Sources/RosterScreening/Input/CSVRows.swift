@@ -195,6 +195,9 @@ public struct CSVRowParser {
         }
     }
 
+    /// Whether `finish` found a last row with no line break after it: a file that may be cut off.
+    public private(set) var endedWithoutLineBreak = false
+
     /// Ends the input: the last row without a line break, or the error `CSVParser` gives.
     public mutating func finish(into rows: inout CSVRows) -> CSVError? {
         if inQuotes {
@@ -203,7 +206,9 @@ public struct CSVRowParser {
         if started || write > fieldStart || rows.fieldEnds.count > Int(rows.rowStart.last!) {
             rows.fieldStarts.append(Int32(fieldStart))
             rows.fieldEnds.append(Int32(write))
+            let before = rows.count
             Self.endRow(&rows, line: recordLine)
+            endedWithoutLineBreak = rows.count > before
             started = false
             fieldStart = rows.bytes.count
             write = fieldStart

@@ -7,6 +7,8 @@ protocol BatchRows: Sendable {
     var plain: Bool { get }
     /// Row `r`'s line in the file.
     func line(_ r: Int) -> Int
+    /// Whether every field of row `r` is well-formed UTF-8.
+    func isUTF8(_ r: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool
     /// Calls `field` with the start and end (in `bytes`) of each field of row `r`, in order.
     func forEachField(_ r: Int, in bytes: UnsafeBufferPointer<UInt8>, _ field: (Int, Int) -> Void)
     /// Field `c` of row `r` (empty when the row has no such field): a household id, for each row
@@ -15,11 +17,29 @@ protocol BatchRows: Sendable {
 }
 
 extension BatchRows {
-    /// Row `r` as `CSVParser` gives it.
+    /// Row `r` as `CSVParser` gives it, noting whether a field is not UTF-8.
     func record(_ r: Int) -> CSVRecord {
         var fields: [String] = []
-        bytes.withUnsafeBufferPointer { b in forEachField(r, in: b) { fields.append(String(decoding: UnsafeBufferPointer(rebasing: b[$0..<$1]), as: UTF8.self)) } }
-        return CSVRecord(fields: fields, line: line(r))
+        var undecodable: Int?
+        bytes.withUnsafeBufferPointer { b in
+            forEachField(r, in: b) { from, to in
+                let field = UnsafeBufferPointer(rebasing: b[from..<to])
+                if undecodable == nil, !UTF8Validation.isValid(field) { undecodable = fields.count }
+                fields.append(String(decoding: field, as: UTF8.self))
+            }
+        }
+        return CSVRecord(fields: fields, line: line(r), undecodable: undecodable)
+    }
+
+    /// Whether every field of row `r` is well-formed UTF-8, each on its own: a field's bytes may
+    /// have been moved down within the row, leaving stale bytes between fields.
+    func isUTF8(_ r: Int, in b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var valid = true
+        forEachField(r, in: b) { from, to in
+            let field = UnsafeBufferPointer(rebasing: b[from..<to])
+            if valid, !UTF8Validation.isValid(field) { valid = false }
+        }
+        return valid
     }
 
     /// Field `c` of row `r`, found by going through the row's fields.
@@ -62,6 +82,11 @@ struct PlainRows: BatchRows {
     var plain: Bool { true }
 
     func line(_ r: Int) -> Int { Int(lines[r]) }
+
+    /// Whether row `r` is well-formed UTF-8: its text as read, all at once (commas are ASCII).
+    func isUTF8(_ r: Int, in b: UnsafeBufferPointer<UInt8>) -> Bool {
+        UTF8Validation.isValid(UnsafeBufferPointer(rebasing: b[starts[r]..<ends[r]]))
+    }
 
     /// The commas among the 8 bytes at `i`, each found exactly: the high bit of each byte that is one.
     @inline(__always) static func commas(in b: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt64 {

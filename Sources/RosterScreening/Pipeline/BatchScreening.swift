@@ -217,7 +217,8 @@ struct BatchScreening: Sendable {
     struct Group: Sendable {
         var first: Int32
         var count: Int32
-        /// Rejected whole before reading: 1 no household id, 2 its rows are split apart.
+        /// Rejected whole before reading: 1 no household id, 2 its rows are split apart, 3 its
+        /// last row ends the file with no line break (the file may be cut off).
         var fault: UInt8
     }
 
@@ -264,34 +265,10 @@ struct BatchScreening: Sendable {
         first > 32 && last > 32 && first != 0xE3 && last != 0x80
     }
 
-    /// Text equality as Swift's strings see it: the bytes, or canonical equivalence beyond ASCII.
-    static func same(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-        a.elementsEqual(b) || equivalent(a, b)
-    }
+    /// `CellText.same`, the one comparison of text cells (household ids first) both paths make.
+    @inline(__always) static func same(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool { CellText.same(a, b) }
 
-    /// `same` for bytes in memory: compared as two words when 8 to 16 bytes long (an id, a
-    /// code), else by `memcmp`. Most ids compared differ (members of a household, households
-    /// one after another), and ASCII ones that differ are not the same text: only others are
-    /// read again as strings.
-    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        let n = a.count
-        if n == b.count, n >= 8, n <= 16 {
-            let x = UnsafeRawPointer(a.baseAddress!), y = UnsafeRawPointer(b.baseAddress!)
-            let a1 = x.loadUnaligned(as: UInt64.self), a2 = (x + n - 8).loadUnaligned(as: UInt64.self)
-            let b1 = y.loadUnaligned(as: UInt64.self), b2 = (y + n - 8).loadUnaligned(as: UInt64.self)
-            if a1 == b1, a2 == b2 { return true }
-            if (a1 | a2 | b1 | b2) & 0x8080_8080_8080_8080 == 0 { return false }
-        } else if n == b.count, n == 0 || memcmp(a.baseAddress!, b.baseAddress!, n) == 0 {
-            return true
-        }
-        return equivalent(a, b)
-    }
-
-    /// Whether bytes that differ are the same text all the same (canonically equivalent, beyond ASCII).
-    private static func equivalent(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-        guard a.contains(where: { $0 >= 0x80 }) || b.contains(where: { $0 >= 0x80 }) else { return false }
-        return String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self)
-    }
+    @inline(__always) static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool { CellText.same(a, b) }
 
     /// Row `r`'s household id cell (empty when the row has no such field).
     func householdIDRange(_ rows: some BatchRows, _ r: Int) -> Range<Int> { rows.field(r, columns.householdIDColumn) }
@@ -337,23 +314,26 @@ struct BatchScreening: Sendable {
             current = id
         }
 
-        /// Ends the open run as a group: rejected whole when it has no id (1) or its id was
-        /// finished before (2, its rows are split apart).
-        mutating func close(_ bytes: UnsafeBufferPointer<UInt8>, _ finished: inout FinishedHouseholds) {
+        /// Ends the open run as a group: rejected whole when it has no id (1), its id was
+        /// finished before (2, its rows are split apart), or it ends a file that may be cut off (3).
+        mutating func close(_ bytes: UnsafeBufferPointer<UInt8>, _ finished: inout FinishedHouseholds, cutOff: Bool = false) {
             // (A closure, not a key path: a key path here cost a look-up for every household.)
             let empty = current.trimmed.map { $0.isEmpty } ?? current.range.isEmpty
-            let fault: UInt8 = empty ? 1 : (current.trimmed.map { finished.insert($0) } ?? finished.insert(UnsafeBufferPointer(rebasing: bytes[current.range]))) ? 0 : 2
+            var fault: UInt8 = empty ? 1 : (current.trimmed.map { CellText.insert($0, into: &finished) } ?? CellText.insert(UnsafeBufferPointer(rebasing: bytes[current.range]), into: &finished)) ? 0 : 2
+            if cutOff { fault = 3 }
             groups.append(Group(first: Int32(start), count: Int32(rows - start), fault: fault))
         }
     }
 
-    /// The households of `rows`, in order; the last is left out unless `final` (more of its rows may follow).
-    func group(_ rows: CSVRows, final: Bool, finished: inout FinishedHouseholds) -> (groups: [Group], taken: Int) {
+    /// The households of `rows`, in order; the last is left out unless `final` (more of its rows
+    /// may follow). With `final`, `cutOff` says the last row had no line break after it and the
+    /// file is not known to be whole: its household is refused (fault 3).
+    func group(_ rows: CSVRows, final: Bool, cutOff: Bool = false, finished: inout FinishedHouseholds) -> (groups: [Group], taken: Int) {
         guard rows.count > 0 else { return ([], 0) }
         return rows.bytes.withUnsafeBufferPointer { buffer in
             var runs = Runs(capacity: rows.count / 2)
             for r in 0..<rows.count { runs.add(Runs.id(householdIDRange(rows, r), in: buffer), buffer, &finished) }
-            if final { runs.close(buffer, &finished) }
+            if final { runs.close(buffer, &finished, cutOff: cutOff) }
             return (runs.groups, final ? rows.count : runs.start)
         }
     }
@@ -378,8 +358,9 @@ struct BatchScreening: Sendable {
     /// The households of `text`, which begins a row on line `line`, as `group` finds them once
     /// the rows are read; the last is left out unless `final`. Nil when only `CSVRowParser` can
     /// find the rows: a quote (a field may hold a line break or a comma), or a CR that is not
-    /// part of a CRLF.
-    func cut(_ text: UnsafeBufferPointer<UInt8>, line firstLine: Int, final: Bool, finished: inout FinishedHouseholds) -> RawRows? {
+    /// part of a CRLF. With `final`, a last row with no line break after it refuses its
+    /// household (fault 3, as `group` with `cutOff`) unless the file is known to be `complete`.
+    func cut(_ text: UnsafeBufferPointer<UInt8>, line firstLine: Int, final: Bool, complete: Bool = false, finished: inout FinishedHouseholds) -> RawRows? {
         let n = text.count
         var result = RawRows(groups: [], starts: [], ends: [], lines: [], taken: 0, nextLine: firstLine)
         guard n > 0, let base = text.baseAddress else { return result }
@@ -418,14 +399,15 @@ struct BatchScreening: Sendable {
             line += 1
             start = lf + 1
         }
-        if final, start < n { add(start, n, line) }
+        let unterminated = final && start < n
+        if unterminated { add(start, n, line) }
         guard !result.starts.isEmpty else {
             // No whole row yet: all of it is kept.
             result.taken = final ? n : 0
             return result
         }
         if final {
-            runs.close(text, &finished)
+            runs.close(text, &finished, cutOff: unterminated && !complete)
             result.taken = n
         } else {
             result.taken = result.starts[runs.start]
@@ -501,9 +483,12 @@ struct BatchScreening: Sendable {
 
     /// The group as the row path reads it.
     func raw(_ rows: some BatchRows, _ group: Group) -> RawHousehold {
-        let lines = (Int(group.first)..<Int(group.first + group.count)).map { (line: rows.line($0), fields: rows.record($0).fields) }
+        let records = (Int(group.first)..<Int(group.first + group.count)).map { rows.record($0) }
         let id = String(decoding: householdID(rows, Int(group.first)), as: UTF8.self)
-        return RawHousehold.grouped(id: id, rows: lines, seenBefore: group.fault == 2, column: columns.names[columns.householdIDColumn])
+        var raw = RawHousehold.grouped(id: id, rows: records.map { ($0.line, $0.fields) }, seenBefore: group.fault == 2, column: columns.names[columns.householdIDColumn])
+        raw.undecodable = records.compactMap { r in r.undecodable.map { (r.line, $0) } }
+        if group.fault == 3 { raw.cutOffLine = records.last?.line }
+        return raw
     }
 
     /// How a column's cells are read, decided once: what field they fill, and for a field of
@@ -538,6 +523,7 @@ struct BatchScreening: Sendable {
         let plans = columnPlans, width = plans.count, personSpecs = schema.person, householdSpecs = schema.household
         let personCells = personCells, householdCells = householdCells, derivingIDField = derivingIDField
         let groupRows = groupOf.map { g in (first: Int(groups[groups.startIndex + g].first), count: Int(groups[groups.startIndex + g].count)) }
+        Self.markUndecodable(rows, groupRows, &bad)
         rows.bytes.withUnsafeBufferPointer { buffer in
             batch.withLaneMemory { memory in
                 // Each column's lanes, where it has them.
@@ -652,6 +638,20 @@ struct BatchScreening: Sendable {
             }
         }
         return slot
+    }
+
+    /// Marks the households with a row that is not UTF-8: the row path refuses them, naming the
+    /// row (`RosterRefusal.undecodable`). A pass of its own, before any cell is read, so that
+    /// every cell read after it (kept as bytes, or decoded to trim its spaces) is UTF-8.
+    @inline(never) static func markUndecodable(_ rows: some BatchRows, _ groupRows: [(first: Int, count: Int)], _ bad: inout [Bool]) {
+        rows.bytes.withUnsafeBufferPointer { b in
+            for (h, g) in groupRows.enumerated() {
+                for r in g.first..<(g.first + g.count) where !rows.isUTF8(r, in: b) {
+                    bad[h] = true
+                    break
+                }
+            }
+        }
     }
 
     /// A household read into the batch, with the schema's defaults: the checks `RecordCompletion`

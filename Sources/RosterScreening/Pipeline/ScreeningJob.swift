@@ -34,6 +34,10 @@ public struct ScreeningJob {
     /// Whether a CSV roster may be decided by the batch evaluator (false: always one household
     /// at a time). Both give the same output; the row path is the reference.
     public var batchEvaluation = true
+    /// Whether the roster is known to be whole (`--file-complete`). Otherwise a CSV roster whose
+    /// last row, or a JSONL roster whose last line, has no line break after it may have been cut
+    /// off there, and that household is refused (`RosterRefusal.cutOff`).
+    public var fileComplete = false
 
     public init(roster: String) { self.roster = roster }
 
@@ -135,6 +139,10 @@ public struct ScreeningJob {
         func takeRecord(_ record: CSVRecord) {
             guard headerError == nil, writeError == nil else { return }
             if grouper == nil {
+                if record.undecodable != nil {
+                    headerError = "the header (line \(record.line)) is not UTF-8: save the whole file in one encoding (UTF-8, or GB18030 with --encoding gb18030)"
+                    return
+                }
                 switch RosterColumns.resolve(record.fields, schema: rules.schema) {
                 case .success(let columns):
                     grouper = HouseholdGrouper(columns: columns)
@@ -149,10 +157,13 @@ public struct ScreeningJob {
             rowsRead += 1
             handle(grouper!.add(record))
         }
-        func takeDocument(_ line: Int, _ text: String) {
+        func takeDocument(_ line: RosterReader.Line) {
             guard writeError == nil else { return }
             rowsRead += 1
-            handle(RawHousehold(id: "", rows: [(line, [])], rejects: [], document: text))
+            var raw = RawHousehold(id: "", rows: [(line.number, [])], rejects: [], document: line.text)
+            if !line.isUTF8 { raw.undecodable = [(line.number, nil)] }
+            if !line.terminated, !fileComplete { raw.cutOffLine = line.number }
+            handle(raw)
         }
         // A CSV roster is read into rows of bytes. When the rules and the output allow, whole
         // batches of households are decided by the batch evaluator; otherwise each row becomes a
@@ -184,7 +195,8 @@ public struct ScreeningJob {
         }
         func screenRows(final: Bool) {
             guard let batchPath else { return }
-            let (groups, taken) = batchPath.group(rows, final: final, finished: &finished)
+            let cutOff = final && rowParser.endedWithoutLineBreak && !fileComplete
+            let (groups, taken) = batchPath.group(rows, final: final, cutOff: cutOff, finished: &finished)
             let head = rows.split(at: taken) { rowParser.shift($0) }
             dispatch(groups.count, rows: head.count, final: final) { range, contexts, part in
                 batchPath.screen(head, groups[range], contexts: contexts, into: &part)
@@ -217,7 +229,7 @@ public struct ScreeningJob {
         var textLine = 1
         func cutText(final: Bool) {
             guard let batchPath else { return }
-            guard let cut = text.withUnsafeBufferPointer({ batchPath.cut($0, line: textLine, final: final, finished: &finished) }) else {
+            guard let cut = text.withUnsafeBufferPointer({ batchPath.cut($0, line: textLine, final: final, complete: fileComplete, finished: &finished) }) else {
                 cutting = false
                 rowParser = CSVRowParser(line: textLine)
                 text.withUnsafeBufferPointer { rowParser.feed($0, into: &rows) }
@@ -291,7 +303,11 @@ public struct ScreeningJob {
         case .failure(let e): return fail(e)
         case .success(let name): summary.encoding = name
         }
-        if var g = grouper { handle(g.finish()) }
+        if var g = grouper, var last = g.finish() {
+            // The file's last row ends this household: without a line break, it may be cut off.
+            if rowParser.endedWithoutLineBreak, !fileComplete { last.cutOffLine = last.rows.last?.line }
+            handle(last)
+        }
         summary.linesAreHouseholds = format == .jsonl
         screenPending()
         if let writeError { return fail(.write(writeError)) }
