@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "huimin",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "huimin", targets: ["huimin"]),
         // The HTTP server has its own executable, so the CLI and the tests build without Hummingbird.

@@ -30,13 +30,37 @@ public final class API: Sendable {
         }
     }
 
-    public init(store: RuleStore, limits: Limits = Limits()) throws(Assets.Missing) {
+    /// What keeps the service from starting: its page's files missing, or no private folder for uploads.
+    public struct StartupFailure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(store: RuleStore, limits: Limits = Limits()) throws(StartupFailure) {
         // The server owns SIGTERM (it finishes requests in flight); uploads are removed by the handler.
         InterruptCleanup.disable()
         self.store = store
         self.limits = limits
-        assets = try Assets.load()
-        screening = RosterUpload(jobs: limits.screeningJobs)
+        do {
+            assets = try Assets.load()
+        } catch {
+            throw StartupFailure(description: error.description)
+        }
+        do {
+            screening = RosterUpload(jobs: limits.screeningJobs, spool: try UploadSpool())
+        } catch {
+            throw StartupFailure(description: error.message)
+        }
+    }
+
+    /// The route a path takes, as the log names it: `/v1/policies/{id}`, never the id itself (a
+    /// path can carry anything a client types, an ID number included).
+    public static func route(of path: String) -> String {
+        switch path {
+        case "/", "/index.html", "/openapi.yaml", "/healthz", "/v1/schema", "/v1/policies", "/v1/check", "/v1/screen": path
+        case _ where path.hasPrefix("/assets/"): "/assets/{name}"
+        case _ where path.hasPrefix("/v1/policies/"): "/v1/policies/{id}"
+        default: "(no route)"
+        }
     }
 
     /// The largest body a route takes: the server stops reading beyond it and answers 413.
@@ -96,7 +120,7 @@ public final class API: Sendable {
 
     func allow(_ r: ServiceRequest, _ ok: Bool, _ method: String) throws(ServiceError) {
         guard !ok else { return }
-        var e = ServiceError(405, "route.method-not-allowed", "\(r.path) takes \(method), not \(r.method)")
+        var e = ServiceError(405, "route.method-not-allowed", "\(Self.route(of: r.path)) takes \(method), not \(r.method)")
         e.headers = [("Allow", method)]
         throw e
     }
@@ -110,7 +134,9 @@ public final class API: Sendable {
             ("loaded_at", .int(snapshot.loadedAt)),
         ]
         if let last = store.lastReload {
-            rules.append(("last_reload", .object([("at", .int(last.at)), ("loaded", .bool(last.loaded)), ("errors", .int(last.errors))])))
+            rules.append(("last_reload", .object([
+                ("at", .int(last.at)), ("loaded", .bool(last.loaded)), ("errors", .int(last.errors)), ("message", .string(last.summary)),
+            ])))
         }
         return .json(.object([("status", .string("ok")), ("version", .string(CheckReport.version)), ("rules", .object(rules))]))
     }
@@ -170,7 +196,7 @@ public final class API: Sendable {
         let rules = store.current.rules
         guard let p = rules.policy(id) else {
             let s = Suggestion.closest(to: id, among: rules.policies.map(\.id))
-            throw ServiceError(404, "policy.not-found", "no policy is named `\(id)`" + (s.map { "; did you mean `\($0)`?" } ?? ""))
+            throw ServiceError(404, "policy.not-found", "no policy is named \(Self.quoted(id))" + (s.map { "; did you mean `\($0)`?" } ?? ""))
         }
         let format = try Self.choice(r, "format", default: "json", among: PolicySheet.Format.allCases.map(\.rawValue))
         let day = try Self.date(r)
@@ -181,7 +207,7 @@ public final class API: Sendable {
         }
         guard !rules.regionChain(region).isEmpty else {
             let s = Suggestion.closest(to: region, among: Array(rules.regions.keys))
-            throw ServiceError(404, "region.not-found", "the rules have no region \(region) or a region above it" + (s.map { "; did you mean \($0)?" } ?? ""))
+            throw ServiceError(404, "region.not-found", "the rules have no region \(Self.quoted(region)) or a region above it" + (s.map { "; did you mean \($0)?" } ?? ""))
         }
         let sheet = PolicySheet(policy: p, rules: rules, region: region, date: day)
         switch PolicySheet.Format(rawValue: format)! {
@@ -196,8 +222,8 @@ public final class API: Sendable {
 
     static func date(_ r: ServiceRequest) throws(ServiceError) -> Day {
         guard let text = r.value("on") else { return Day.today }
-        guard let day = Day(parsing: text) else {
-            throw ServiceError(400, "request.bad-parameter", "`on` must be a date, YYYY-MM-DD (got \(quoted(text)))")
+        guard let day = Day(evaluationDate: text) else {
+            throw ServiceError(400, "request.bad-parameter", "`on` must be a date from 1900-01-01 to 2199-12-31, YYYY-MM-DD (got \(quoted(text)))")
         }
         return day
     }
@@ -206,7 +232,7 @@ public final class API: Sendable {
         let ids = r.values("policy").flatMap { $0.split(separator: ",").map(String.init) }
         for id in ids where rules.policy(id) == nil {
             let s = Suggestion.closest(to: id, among: rules.policies.map(\.id))
-            throw ServiceError(400, "request.unknown-policy", "no policy is named \(quoted(id))" + (s.map { "; did you mean `\($0)`?" } ?? ""))
+            throw ServiceError(400, "request.unknown-policy", "no policy is named \(Self.quoted(id))" + (s.map { "; did you mean `\($0)`?" } ?? ""))
         }
         return ids.isEmpty ? nil : Set(ids)
     }
@@ -227,9 +253,18 @@ public final class API: Sendable {
         }
     }
 
-    /// A parameter echoed in an error, cut short: it comes from the client and may be anything.
+    /// A value from the client echoed in an error, only when it cannot be personal: short, of
+    /// ASCII letters, digits and `-_.,:/`, with no run of more than 8 digits (a date, a region code
+    /// or a policy id passes; an ID number, a phone number or a name does not and is described).
     static func quoted(_ s: String) -> String {
-        "`" + (s.count > 40 ? String(s.prefix(40)) + "…" : s) + "`"
+        var digits = 0
+        for c in s.utf8 {
+            let isDigit = c >= 0x30 && c <= 0x39
+            let isSafe = isDigit || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || "-_.,:/".utf8.contains(c)
+            digits = isDigit ? digits + 1 : 0
+            guard isSafe, digits <= 8 else { return "（所给的值共\(s.count)个字符，不予显示）" }
+        }
+        return s.utf8.count > 40 ? "（所给的值共\(s.count)个字符，不予显示）" : "`" + s + "`"
     }
 }
 

@@ -81,7 +81,8 @@ public struct ServiceError: Error, Sendable {
         return r
     }
 
+    /// No route for the path; the path is echoed only when it cannot be personal (`API.quoted`).
     public static func notFound(_ path: String) -> ServiceError {
-        ServiceError(404, "route.not-found", "no such resource: \(path)")
+        ServiceError(404, "route.not-found", "no such resource: \(API.quoted(path))")
     }
 }

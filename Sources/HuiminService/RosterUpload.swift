@@ -10,14 +10,19 @@ import SourceDiagnostics
 import Synchronization
 
 /// POST /v1/screen: a roster uploaded as the body (CSV in UTF-8 or GB18030, XLSX, or JSONL),
-/// screened by the same job as `huimin screen`. The upload lives in a private temporary folder
-/// (mode 0700) only while it is screened, and is removed before the answer leaves.
+/// screened by the same job as `huimin screen`. The upload is a file without a name in the
+/// server's private folder (`UploadSpool`), held open only while it is screened; the results are
+/// removed before the answer leaves.
 final class RosterUpload: Sendable {
     let jobs: Int?
+    let spool: UploadSpool
     /// One roster at a time: each already uses every core, and memory stays bounded.
     private let gate = Mutex(())
 
-    init(jobs: Int?) { self.jobs = jobs }
+    init(jobs: Int?, spool: UploadSpool) {
+        self.jobs = jobs
+        self.spool = spool
+    }
 
     static let spreadsheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,14 +37,13 @@ final class RosterUpload: Sendable {
         let ext = try Self.kind(r)
 
         return try gate.withLock { _ throws(ServiceError) in
-            let dir = try TemporaryFolder()
+            let dir = try spool.folder()
             defer { dir.remove() }
             let roster = dir.path + "/roster." + ext
             let out = dir.path + "/results.csv"
             let rejects = dir.path + "/rejects.csv"
-            guard case .success = FileBytes.writeAtomically(r.body, to: roster) else {
-                throw ServiceError(500, "internal", "cannot store the upload for screening")
-            }
+            let held = try dir.anonymousFile(named: "roster." + ext, holding: r.body)
+            defer { close(held) }
             var job = ScreeningJob(roster: roster)
             job.output = out
             job.rejects = rejects
@@ -54,7 +58,8 @@ final class RosterUpload: Sendable {
             let summary: ScreeningSummary
             switch job.run(rules: rules, date: day) {
             case .failure(let e):
-                throw ServiceError(422, "roster.unreadable", e.description.replacing(roster, with: "the roster"))
+                // The job's messages name columns and rows, never a cell's value; the path is ours.
+                throw ServiceError(422, "roster.unreadable", e.description.replacing(roster, with: "the roster").replacing(dir.path, with: "the upload"))
             case .success(let s): summary = s
             }
             if format == "csv" {
@@ -131,29 +136,5 @@ final class RosterUpload: Sendable {
             guard let names = header else { header = record.fields; return }
             body(names.indices.map { i in (names[i], i < record.fields.count && !record.fields[i].isEmpty ? record.fields[i] : nil) })
         }
-    }
-}
-
-/// A private folder under $TMPDIR (or /tmp), removed with everything in it.
-struct TemporaryFolder {
-    let path: String
-
-    init() throws(ServiceError) {
-        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array((base + "/huimin-screen-XXXXXX").utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw ServiceError(500, "internal", "cannot make a temporary folder for the upload")
-        }
-        path = String(cString: made)
-    }
-
-    func remove() {
-        guard let dir = opendir(path) else { return }
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-            if name != ".", name != ".." { unlink(path + "/" + name) }
-        }
-        closedir(dir)
-        rmdir(path)
     }
 }

@@ -23,17 +23,30 @@ public enum DiagnosticRenderer {
         let gutter = String(start.line)
         let pad = String(repeating: " ", count: gutter.count)
         out += "\(pad) |\n"
-        out += "\(gutter) | \(lineText.replacingTabs)\n"
-        let chars = Array(lineText.replacingTabs)
-        let before = chars.prefix(start.column - 1)
-        let lastColumn = end.line == start.line ? max(end.column, start.column + 1) : chars.count + 1
-        let under = chars.dropFirst(start.column - 1).prefix(max(1, lastColumn - start.column))
+        let all = Array(lineText.replacingTabs)
+        let lastColumn = end.line == start.line ? max(end.column, start.column + 1) : all.count + 1
+        // A long line is shown as a window around the span, so a generated rule or a record on
+        // one line of megabytes prints a line a terminal can show.
+        let window = snippetWindow(count: all.count, from: start.column - 1, to: lastColumn - 1)
+        let chars = (window.lowerBound > 0 ? ["…"] : []) + all[window] + (window.upperBound < all.count ? ["…"] : [])
+        let shift = window.lowerBound > 0 ? window.lowerBound - 1 : 0
+        out += "\(gutter) | \(String(chars))\n"
+        let before = chars.prefix(start.column - 1 - shift)
+        let under = chars.dropFirst(start.column - 1 - shift).prefix(max(1, min(lastColumn, window.upperBound + 1) - start.column))
         let underWidth = max(1, under.reduce(0) { $0 + DisplayWidth.of($1) })
         out += "\(pad) | \(String(repeating: " ", count: before.reduce(0) { $0 + DisplayWidth.of($1) }))"
         out += String(repeating: "^", count: underWidth) + "\n"
         for note in d.notes { out += "\(pad) = note: \(note)\n" }
         if let help = d.help { out += "\(pad) = help: \(help)\n" }
         return out
+    }
+
+    /// The characters of a line shown for a span from `from` to `to` (0-based, end exclusive):
+    /// the whole line up to 160 characters, else 60 before the span and at most 100 from it.
+    static func snippetWindow(count: Int, from: Int, to: Int) -> Range<Int> {
+        guard count > 160 else { return 0..<count }
+        let lower = max(0, min(from, count) - 60)
+        return lower..<min(count, max(from, lower) + 100, max(to, from + 1) + 40)
     }
 
     public static func text(_ diagnostics: [Diagnostic]) -> String {

@@ -18,7 +18,7 @@ struct Explain: ParsableCommand {
     @Option(name: .long, help: "The region code, e.g. 420102 (default: the region field's default in the schema).")
     var region: String?
 
-    @Option(name: .long, help: "The date of the figures, YYYY-MM-DD (default: today).")
+    @Option(name: .long, help: "The date of the figures, YYYY-MM-DD, from 1900-01-01 to 2199-12-31 (default: today).")
     var on: DateOption?
 
     @Option(name: .long, help: "text, markdown or html.")

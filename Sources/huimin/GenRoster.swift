@@ -20,7 +20,7 @@ struct GenRoster: ParsableCommand {
     @Option(name: .long, help: "The seed of the pseudo-random draw.")
     var seed: UInt64 = 20_260_101
 
-    @Option(name: .long, help: "The date ages are counted to, YYYY-MM-DD (default: today).")
+    @Option(name: .long, help: "The date ages are counted to, YYYY-MM-DD, from 1900-01-01 to 2199-12-31 (default: today).")
     var on: DateOption?
 
     @Option(name: .long, help: "Where to write the CSV (default: stdout).")

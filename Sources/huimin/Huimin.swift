@@ -56,7 +56,7 @@ struct RulesOptions: ParsableArguments {
 
 /// The date and the policies of an evaluation: `--on` and `--policy`, shared by check and screen.
 struct EvaluationOptions: ParsableArguments {
-    @Option(name: .long, help: "The evaluation date, YYYY-MM-DD (default: today).")
+    @Option(name: .long, help: "The evaluation date, YYYY-MM-DD, from 1900-01-01 to 2199-12-31 (default: today).")
     var on: DateOption?
 
     @Option(name: .long, help: "Only this policy (repeatable).")
@@ -78,7 +78,7 @@ struct EvaluationOptions: ParsableArguments {
 struct DateOption: ExpressibleByArgument {
     let day: Day
     init?(argument: String) {
-        guard let d = Day(parsing: argument) else { return nil }
+        guard let d = Day(evaluationDate: argument) else { return nil }
         day = d
     }
     init(day: Day) { self.day = day }

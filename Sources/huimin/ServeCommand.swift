@@ -10,7 +10,7 @@ import Glibc
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the worker's page and the HTTP API (runs huimin-server; see `huimin serve --help`).",
-        discussion: "Options: --host (default 127.0.0.1), --port (default 8080), --rules, --max-body-kib, --max-upload-mib, --idle-timeout, --watch-interval, --jobs, --log-level.")
+        discussion: "Options: --host (default 127.0.0.1), --port (default 8080), --rules, --max-body-kib, --max-upload-mib, --max-upload-total-mib, --body-timeout, --idle-timeout, --watch-interval, --jobs, --log-level; huimin-server --help says more.")
 
     @Argument(parsing: .captureForPassthrough, help: "Passed to huimin-server.")
     var arguments: [String] = []
@@ -21,12 +21,18 @@ struct Serve: ParsableCommand {
             Output.stderr("error: huimin serve needs huimin-server beside huimin (\(server)); build it with `swift build --product huimin-server`\n")
             throw ExitCode(1)
         }
+        // The runtime reads SWIFT_BACKTRACE only as a process starts: set it here, so a crash
+        // report of the server carries no registers or memory (huimin-server's CrashReports).
+        setenv("SWIFT_BACKTRACE", Self.crashReportSetting, 0)
         let argv = [server] + arguments
         var cArgs = argv.map { strdup($0) } + [nil]
         execv(server, &cArgs)
         Output.stderr("error: cannot start \(server): \(String(cString: strerror(errno)))\n")
         throw ExitCode(1)
     }
+
+    /// The crashed thread's frames only: no registers, memory or images; never interactive.
+    static let crashReportSetting = "enable=yes,interactive=no,threads=crashed,registers=none,images=none,sanitize=yes,output-to=stderr"
 
     /// A file in the folder this executable runs from.
     static func siblingPath(_ name: String) -> String {

@@ -45,6 +45,8 @@ struct APITests {
         Case(method: "POST", target: "/v1/check", type: "application/json", body: "[1, 2]", status: 422, code: "record.invalid"),
         Case(method: "POST", target: "/v1/check", type: "text/html", body: "{}", status: 415, code: "request.unsupported-media-type"),
         Case(method: "POST", target: "/v1/check?on=2023-02-30", type: "application/json", body: "{}", status: 400, code: "request.bad-parameter"),
+        Case(method: "GET", target: "/v1/policies/dibao?region=420102&on=2023-1-99999999999999999999", type: nil, body: "", status: 400, code: "request.bad-parameter"),
+        Case(method: "POST", target: "/v1/check?on=0001-01-01", type: "application/json", body: "{}", status: 400, code: "request.bad-parameter"),
         Case(method: "POST", target: "/v1/check?explain=everything", type: "application/json", body: "{}", status: 400, code: "request.bad-parameter"),
         Case(method: "POST", target: "/v1/check?policy=dibo", type: "application/json", body: "{}", status: 400, code: "request.unknown-policy"),
         Case(method: "POST", target: "/v1/check?reveal=perhaps", type: "application/json", body: "{}", status: 400, code: "request.bad-parameter"),

@@ -84,7 +84,7 @@ struct EngineTests {
         // The top level's keys are the lines indented once; their order is part of the contract.
         let top = pretty.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.dropFirst(3).prefix { $0 != "\"" } }
         // DESIGN §7's keys, in order, and those added since (keys are added, never renamed).
-        #expect(top.map(String.init) == ["version", "date", "rules", "household", "household_label", "members", "region", "decisions"])
+        #expect(top.map(String.init) == ["version", "date", "rules", "household", "household_label", "members", "region", "decisions", "answer"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(pretty.utf8)) as? [String: Any])
         let first = try #require((json["decisions"] as? [[String: Any]])?.first)
         for key in ["policy", "title", "subject", "status", "amount", "summary", "reasons", "missing", "changes"] {

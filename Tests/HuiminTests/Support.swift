@@ -106,9 +106,9 @@ final class StubContext: EvaluationContext {
         guard case .date(let b) = field(1, .person, member: member) else { return .unknown([]) }
         return .int(Int64(today.age(bornOn: b, birthdayCounts: true)))
     }
-    func dateOfAge(_ years: Int, member: Int) -> Value {
+    func dateOfAge(_ years: Int64, member: Int) -> Value {
         guard case .date(let b) = field(1, .person, member: member) else { return .unknown([]) }
-        return .date(Day.dateOfAge(years, bornOn: b, birthdayCounts: true))
+        return .date(Day.dateOfAge(Int(years), bornOn: b, birthdayCounts: true))
     }
     func personName(member: Int) -> String { "成员\(member)" }
 }

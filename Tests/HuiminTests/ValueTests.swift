@@ -41,7 +41,7 @@ struct ValueTests {
         #expect(Fixed(parsing: "1,320.5")!.yuanString == "1,320.50元")
         #expect(Fixed(parsing: "1320")!.yuanString == "1,320元")
         #expect(Fixed(parsing: "0.1")! + Fixed(parsing: "0.2")! == Fixed(parsing: "0.3")!)
-        #expect(Fixed(parsing: "1.5")! * Fixed(940) == Fixed(1410))
+        #expect(Fixed(parsing: "1.5")!.checkedProduct(Fixed(940)) == Fixed(1410))
         #expect(Fixed(parsing: "12.3456789") == nil)
         #expect(Fixed(parsing: "abc") == nil)
         #expect(Fixed(parsing: "123456789.12")!.decimalString() == "123456789.12")

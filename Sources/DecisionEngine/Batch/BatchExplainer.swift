@@ -291,7 +291,8 @@ public final class BatchExplainer: @unchecked Sendable {
         /// `types[type]` for `.other`).
         func appendValue(_ v: Int64, _ format: Format, node n: Int, type: Int, _ out: inout [UInt8]) {
             switch format {
-            case .yuanInt: Fixed(v).appendYuan(to: &out)
+            case .yuanInt:
+                if let f = Fixed.checked(v) { f.appendYuan(to: &out) } else { out.append(contentsOf: MoneyTotal(yuan: v).yuanString.utf8) }
             case .int: Filler.appendInt(v, &out)
             case .yuan: Fixed(raw: v).appendYuan(to: &out)
             case .plain: Fixed(raw: v).appendPlain(to: &out)

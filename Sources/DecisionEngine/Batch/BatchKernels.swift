@@ -105,9 +105,8 @@ extension BatchPlan {
                     let born = Day(serial: Int32(truncatingIfNeeded: b.v[p]))
                     if let n {
                         guard n.k[p] else { continue }
-                        guard abs(n.v[p]) < 10_000 else { run.overflow(p, person: true); continue }
-                        let y = Int(n.v[p])
-                        out.v[p] = Int64(Day.dateOfAge(y, bornOn: born, birthdayCounts: c).serial)
+                        guard let day = Day.dateOfAge(checked: n.v[p], bornOn: born, birthdayCounts: c) else { run.overflow(p, person: true); continue }
+                        out.v[p] = Int64(day.serial)
                     } else {
                         out.v[p] = Int64(tables[c ? 1 : 0].age(bornOn: born))
                     }
@@ -127,31 +126,20 @@ extension BatchPlan {
             return Node(person: true, kind: .members) { Lanes(count: $0.batch.persons, value: 1, known: true) }
         case .negate(let a):
             guard let x = compile(a, person: person), x.kind == .int || x.kind == .fixed else { return nil }
-            return map1(x, x.kind) { v in 0 &- v }
+            return map1(x, x.kind) { CheckedArithmetic.negated($0) }
         case .arithmetic(let op, let a, let b):
             guard let x = compile(a, person: person), let y = compile(b, person: person),
                 [.int, .fixed].contains(x.kind), [.int, .fixed].contains(y.kind)
             else { return nil }
             if x.kind == .int, y.kind == .int {
                 switch op {
-                case .add: return map2(x, y, .int) { $0 &+ $1 }
-                case .subtract: return map2(x, y, .int) { $0 &- $1 }
-                case .multiply: return map2(x, y, .int) { $0 &* $1 }
+                case .add: return map2(x, y, .int) { CheckedArithmetic.ints(.add, $0, $1) }
+                case .subtract: return map2(x, y, .int) { CheckedArithmetic.ints(.subtract, $0, $1) }
+                case .multiply: return map2(x, y, .int) { CheckedArithmetic.ints(.multiply, $0, $1) }
                 }
             }
             let xi = x.kind == .int, yi = y.kind == .int
-            switch op {
-            case .add, .subtract:
-                let sign: Int64 = op == .add ? 1 : -1
-                return map2(x, y, .fixed) { a, b in
-                    guard let fa = xi ? Fixed.checked(a)?.raw : a, let fb = yi ? Fixed.checked(b)?.raw : b else { return nil }
-                    return sign == 1 ? fa &+ fb : fa &- fb
-                }
-            case .multiply:
-                if yi { return map2(x, y, .fixed) { a, b in a &* b } }
-                if xi { return map2(x, y, .fixed) { a, b in b &* a } }
-                return map2(x, y, .fixed) { a, b in Fixed(raw: a).checkedProduct(Fixed(raw: b))?.raw }
-            }
+            return map2(x, y, .fixed) { a, b in CheckedArithmetic.fixed(op, a, int: xi, b, int: yi) }
         case .divide(let a, let b, let unit, let mode):
             guard let x = compile(a, person: person), let y = compile(b, person: person),
                 [.int, .fixed].contains(x.kind), [.int, .fixed].contains(y.kind)
@@ -303,19 +291,12 @@ extension BatchPlan {
             guard let x = compile(d, person: person), x.kind == .date else { return nil }
             return map1(x, .date) { lane in
                 let (y, m, _) = Day(serial: Int32(truncatingIfNeeded: lane)).civil
-                guard let first = Day(year: y, month: m, day: 1) else { return nil }
-                return Int64((end == .start ? first : first.firstOfNextMonth.adding(days: -1)).serial)
+                return Day(year: y, month: m, day: end == .start ? 1 : Day.daysIn(month: m, year: y)).map { Int64($0.serial) }
             }
         case .addDate(let unit, let d, let n):
             guard let x = compile(d, person: person), x.kind == .date, let y = compile(n, person: person), y.kind == .int else { return nil }
             return map2(x, y, .date) { lane, count in
-                guard abs(count) < 1_000_000 else { return nil }
-                let day = Day(serial: Int32(truncatingIfNeeded: lane))
-                switch unit {
-                case .days: return Int64(day.adding(days: Int(count)).serial)
-                case .months: return Int64(day.adding(months: Int(count)).serial)
-                case .years: return Int64(day.adding(years: Int(count)).serial)
-                }
+                CheckedArithmetic.date(Day(serial: Int32(truncatingIfNeeded: lane)), adding: count, unit).map { Int64($0.serial) }
             }
         case .aggregate(let kind, let source, let filter, let value):
             return aggregate(kind, source, filter, value, person: person, type: e.type)

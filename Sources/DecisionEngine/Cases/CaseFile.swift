@@ -93,8 +93,8 @@ struct CaseReader {
     }
 
     mutating func date(_ node: YAMLNode) -> Day? {
-        guard let s = node.scalar, let d = Day(parsing: s) else {
-            bag.error("case.bad-date", "`on` must be a date, YYYY-MM-DD", at: node.span)
+        guard let s = node.scalar, let d = Day(evaluationDate: s) else {
+            bag.error("case.bad-date", "`on` must be a date from 1900-01-01 to 2199-12-31, YYYY-MM-DD", at: node.span)
             return nil
         }
         return d

@@ -53,7 +53,13 @@ extension HouseholdEvaluation {
                     }
                     switch v {
                     case .fixed(let f): outcome.amount = f
-                    case .int(let i): outcome.amount = Fixed(i)
+                    case .int(let i):
+                        if let f = Fixed.checked(i) {
+                            outcome.amount = f
+                        } else {
+                            outcome.status = .undetermined
+                            outcome.causes = [.overflow]
+                        }
                     default:
                         outcome.status = .undetermined
                         outcome.causes = v.causes

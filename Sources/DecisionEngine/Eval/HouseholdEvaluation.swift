@@ -109,11 +109,11 @@ public final class HouseholdEvaluation: EvaluationContext {
         return .int(Int64(today.age(bornOn: birth, birthdayCounts: counts)))
     }
 
-    public func dateOfAge(_ years: Int, member: Int) -> Value {
+    public func dateOfAge(_ years: Int64, member: Int) -> Value {
         guard member >= 0, let f = birthDateField else { return .unknown([]) }
         guard case .date(let birth) = field(f, .person, member: member) else { return .unknown([.field(f, member: member)]) }
         guard let counts = birthdayCountsStorage else { return .unknown([birthdayCause]) }
-        return .date(Day.dateOfAge(years, bornOn: birth, birthdayCounts: counts))
+        return Day.dateOfAge(checked: years, bornOn: birth, birthdayCounts: counts).map { .date($0) } ?? .unknown([.overflow])
     }
 
     var birthdayCause: UnknownCause {

@@ -14,6 +14,8 @@ public struct CheckReport: Sendable {
     public let regionCode: String
     public let regionName: String
     public let decisions: [Decision]
+    /// The decisions composed into the answer the household hears (ANSWER.md's order).
+    public let answer: HouseholdAnswer
 
     /// Evaluates every policy (or those named) for a household and builds the decisions.
     public static func make(rules: RuleSet, record: HouseholdRecord, on day: Day, policies: Set<String>? = nil, revealNames: Bool = false) -> CheckReport {
@@ -36,7 +38,8 @@ public struct CheckReport: Sendable {
         let headLabel = head.flatMap { Masking.nameOnly($0, schema: schema, reveal: revealNames) }.map { $0 + "家" } ?? "户\(record.id)"
         return CheckReport(
             date: day, rulesHash: rules.hash, householdID: record.id, householdLabel: headLabel,
-            memberCount: record.members.count, regionCode: record.region, regionName: evaluation.regionName, decisions: decisions)
+            memberCount: record.members.count, regionCode: record.region, regionName: evaluation.regionName, decisions: decisions,
+            answer: HouseholdAnswer(decisions: decisions, evaluation: evaluation))
     }
 
     // MARK: JSON (DESIGN §7)
@@ -71,23 +74,29 @@ public struct CheckReport: Sendable {
                     decisions[i].write(to: &w, resident: resident.isEmpty ? nil : resident[i], worker: worker.isEmpty ? nil : worker[i])
                 }
             }
+            w.key("answer"); answer.write(to: &w)
             if texts != .none { w.key("text"); w.string(text(resident: resident, worker: worker)) }
         }
     }
 
     // MARK: Text (DESIGN §5)
 
-    /// The resident's text; with `full`, the worker view adds every condition, its values and source.
+    /// The household's answer; with `full`, the worker view follows: every decision, each
+    /// condition with its values and rule source, those folded out of the answer included.
     public func text(full: Bool = false) -> String {
-        text(resident: decisions.map(\.residentText), worker: full ? decisions.map(\.workerText) : [])
+        text(resident: full ? decisions.map(\.residentText) : [], worker: full ? decisions.map(\.workerText) : [])
     }
 
+    /// The answer, then (when `worker` is not empty) each decision's own text and worker view.
     func text(resident: [String], worker: [String]) -> String {
         var out = "\(householdLabel)（\(memberCount)人）· \(regionName) · \(date.chinese)\n"
+        out += answer.text
+        guard !worker.isEmpty else { return out }
         out.reserveCapacity(out.utf8.count + resident.reduce(0) { $0 + $1.utf8.count } + worker.reduce(0) { $0 + $1.utf8.count })
+        out += "┄┄ 工作人员视图：每项政策、每个条件 ┄┄\n"
         for i in resident.indices {
             out += resident[i]
-            if !worker.isEmpty { out += worker[i] }
+            out += worker[i]
         }
         return out
     }
@@ -146,6 +155,7 @@ extension Decision {
                 }
             }
             w.key("basis"); w.strings(basis)
+            w.key("audience"); w.string(inAudience ? "in" : "out")
             if let resident { w.key("text"); w.string(resident) }
             if let worker { w.key("worker_text"); w.string(worker) }
         }
@@ -185,9 +195,13 @@ extension Decision {
         return out
     }
 
+    /// A condition's outcome as the worker view says it.
+    static let outcomeWords = ["met": "满足", "unmet": "不满足", "unknown": "未知", "excepted": "例外，视为满足"]
+
     /// Every condition with its outcome, values and rule source, for a worker.
     public var workerText: String {
         var out = "  ┄ 工作人员视图 ┄\n"
+        if !inAudience, status != .eligible { out += "    不在本项的对象范围内（audience），居民答复中不列出。\n" }
         out.reserveCapacity(256 * (reasons.count + 1))  // grown once, not line by line
         // Appended piece by piece: interpolating each line into a new string first costs more
         // than the rest of the explanation.
@@ -197,8 +211,8 @@ extension Decision {
             out += r.outcome == "met" || r.outcome == "excepted" ? "✔ [" : r.outcome == "unmet" ? "✘ [" : "？ ["
             out += r.id
             out += "] "
-            out += r.outcome
-            if r.decisive { out += " (decisive)" }
+            out += Self.outcomeWords[r.outcome] ?? r.outcome
+            if r.decisive { out += "（决定结果）" }
             if let t = r.text { out += " — "; out += t }
             out += "\n"
             for (i, v) in r.values.enumerated() {

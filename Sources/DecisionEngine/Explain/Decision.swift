@@ -56,4 +56,10 @@ public struct Decision: Sendable {
     public let changes: [Change]
     public let summary: String
     public let basis: [String]
+    /// False when the subject is outside the policy's `audience:` (an 8-year-old and 高龄津贴);
+    /// an unknown audience counts as in while the decision is open. The household answer folds
+    /// such decisions unless they are eligible (what a family can get is always said).
+    public var inAudience = true
+    /// The last day a "将于…" date of this decision is worth saying (the policy's `horizon:`).
+    public var horizonEnd: Day?
 }

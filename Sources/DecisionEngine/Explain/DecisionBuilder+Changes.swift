@@ -17,8 +17,9 @@ extension DecisionBuilder {
         guard case .leaf(let when, _) = c.kind, case .compare(let op, let lhs, let rhs) = when.op else { return nil }
         let ev = evaluation.evaluator
         if case .age = lhs.op, op == .greaterOrEqual || op == .greater, case .int(let n) = ev.eval(rhs, member: member) {
-            let years = Int(n) + (op == .greater ? 1 : 0)
-            guard case .date(let day) = evaluation.dateOfAge(years, member: member), day > evaluation.today else { return nil }
+            guard let years = CheckedArithmetic.ints(.add, n, op == .greater ? 1 : 0),
+                case .date(let day) = evaluation.dateOfAge(years, member: member), day > evaluation.today
+            else { return nil }
             return Decision.Change(condition: c.id, kind: "date", text: Self.reaching(String(years), on: day.chinese), date: day, threshold: String(years), current: nil)
         }
         let left = ev.eval(lhs, member: member), right = ev.eval(rhs, member: member)
@@ -41,7 +42,7 @@ extension DecisionBuilder {
 
     func jsonNumber(_ v: Value, _ type: ExprType) -> String? {
         switch v {
-        case .int(let i): return type == .money ? Fixed(i).decimalString(places: 2) : String(i)
+        case .int(let i): return type == .money ? MoneyTotal(yuan: i).decimalString(places: 2) : String(i)
         case .fixed(let f): return type == .money ? f.decimalString(places: 2) : f.plainString
         default: return nil
         }
@@ -88,7 +89,12 @@ extension DecisionBuilder {
                     input: "parameter:\(spec.name)", label: "\(evaluation.regionName)在\(evaluation.today.chinese)的\(spec.label)（规则中缺少此参数，请联系政策管理人员）",
                     ask: nil, subject: nil))
             case .undefined(let what):
-                let label = what == "division-by-zero" ? "计算时除数为0（如共同生活的家庭成员人数为0）" : "无法计算的值（\(what)）"
+                let label: String
+                switch cause {
+                case .divisionByZero: label = "计算时除数为0（如共同生活的家庭成员人数为0）"
+                case .overflow: label = "所填金额或数量过大，超出可计算的范围（请核对是否多填了位数）"
+                default: label = "无法计算的值（\(what)）"
+                }
                 result.append(Decision.Missing(input: "undefined:\(what)", label: label, ask: nil, subject: nil))
             }
         }

@@ -50,10 +50,25 @@ public struct DecisionBuilder {
         }
         let missing = outcome.status == .undetermined ? missingInputs(outcome.causes) : []
         let calculation = outcome.status == .eligible ? p.amount?.explain.map { render($0, member: member) } : nil
-        return Decision(
+        var d = Decision(
             policy: p.id, title: p.title, subject: subject, subjectLabel: subjectLabel, status: outcome.status,
             amount: outcome.status == .eligible ? outcome.amount : nil, calculation: calculation, reasons: reasons,
             missing: missing, changes: changes, summary: summary(p, outcome, reasons, missing), basis: p.basis)
+        if !residentOnly {
+            d.inAudience = inAudience(p, member: member, status: outcome.status)
+            d.horizonEnd = p.horizon.end(from: evaluation.today)
+        }
+        return d
+    }
+
+    /// Whether the subject is in the policy's audience. An unknown audience counts as in while the
+    /// decision is open (the fact is asked anyway) and as out once it is 不符合 (nothing to ask).
+    func inAudience(_ p: CompiledPolicy, member: Int, status: DecisionStatus) -> Bool {
+        guard let audience = p.audience else { return true }
+        switch evaluation.evaluator.eval(audience, member: member) {
+        case .bool(let b): return b
+        default: return status != .ineligible
+        }
     }
 
     /// Why a policy not in effect on the date is unmet.

@@ -36,7 +36,7 @@ public enum Masking {
         switch v {
         case .unknown: return ""
         case .bool(let b): return b ? "是" : "否"
-        case .int(let i): return field.kind == .money ? Fixed(i).plainString : String(i)
+        case .int(let i): return String(i)  // whole yuan, for money, as `plainString` writes it
         case .fixed(let f): return f.plainString
         case .date(let d): return d.description
         case .text(let t):
@@ -58,7 +58,7 @@ public enum ValueFormatter {
     public static func text(_ v: Value, _ type: ExprType) -> String {
         switch v {
         case .bool(let b): return b ? "是" : "否"
-        case .int(let i): return type == .money ? Fixed(i).yuanString : String(i)
+        case .int(let i): return type == .money ? MoneyTotal(yuan: i).yuanString : String(i)
         case .fixed(let f): return type == .money ? f.yuanString : f.plainString
         case .date(let d): return d.chinese
         case .text(let t): return t
@@ -79,7 +79,7 @@ public enum ValueFormatter {
     public static func write(_ v: Value, _ type: ExprType, to w: inout JSONWriter) {
         switch v {
         case .bool(let b): w.bool(b)
-        case .int(let i): if type == .money { w.number(Fixed(i).decimalString(places: 2)) } else { w.int(Int(i)) }
+        case .int(let i): if type == .money { w.number(MoneyTotal(yuan: i).decimalString(places: 2)) } else { w.int(Int(i)) }
         case .fixed(let f): w.string(type == .money ? f.decimalString(places: 2) : f.plainString)
         case .date(let d): w.string(d.description)
         case .text(let t): w.string(t)

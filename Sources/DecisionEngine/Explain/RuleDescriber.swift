@@ -169,7 +169,7 @@ public struct RuleDescriber {
         default: v = nil
         }
         switch v {
-        case .int(let i)?: return Fixed(i)
+        case .int(let i)?: return Fixed.checked(i)
         case .fixed(let f)?: return f
         default: return nil
         }

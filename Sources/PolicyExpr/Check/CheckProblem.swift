@@ -33,6 +33,18 @@ enum CheckMessages {
             help: help, notes: ["left side is \(a.chinese), right side is \(b.chinese)"])
     }
 
+    static func numberTooLarge(_ text: String, range: Range<Int>) -> CheckProblem {
+        CheckProblem(
+            "expr.number-too-large", "数`\(text)`超过12位整数，超出规则中数值的范围", range,
+            help: "规则中的数值（整数部分）不超过 999,999,999,999；请核对是否多写了位数")
+    }
+
+    static func dateOutOfRange(_ function: String, range: Range<Int>) -> CheckProblem {
+        CheckProblem(
+            "expr.date-out-of-range", "`\(function)`算出的日期超出公元1年至9999年", range,
+            help: "请核对天数、月数或年数是否多写了位数")
+    }
+
     static func expected(_ type: String, found: ExprType, range: Range<Int>, context: String) -> CheckProblem {
         CheckProblem("expr.type-mismatch", "\(context) must be \(type), but this is \(found.chinese)", range)
     }

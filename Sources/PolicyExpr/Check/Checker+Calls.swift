@@ -60,6 +60,9 @@ extension Checker {
             }
             guard arity(1...1, "date_of_age(80)"), let n = check(args[0], scope) else { return nil }
             guard n.type == .int else { return fail(CheckMessages.expected("整数 (int)", found: n.type, range: args[0].range, context: "the age")) }
+            if case .constant(.int(let years)) = n.op, years < 0 || years >= 10_000 {
+                return fail(CheckMessages.dateOutOfRange(name, range: args[0].range))
+            }
             return TExpr(.dateOfAge(n), .date, r)
         case "month_start", "month_end":
             guard arity(1...1, "\(name)(today)"), let d = check(args[0], scope) else { return nil }
@@ -70,6 +73,11 @@ extension Checker {
             guard d.type == .date else { return fail(CheckMessages.expected("日期 (date)", found: d.type, range: args[0].range, context: "the first argument of `\(name)`")) }
             guard n.type == .int else { return fail(CheckMessages.expected("整数 (int)", found: n.type, range: args[1].range, context: "the second argument of `\(name)`")) }
             let unit: DateUnit = name == "add_days" ? .days : name == "add_months" ? .months : .years
+            // A count known at load that no date can be moved by (more than the 9999 years a
+            // date holds) is an error now, not an unknown at every evaluation.
+            if case .constant(.int(let count)) = n.op, CheckedArithmetic.date(Day.earliest, adding: Int64(clamping: count.magnitude), unit) == nil {
+                return fail(CheckMessages.dateOutOfRange(name, range: args[1].range))
+            }
             return TExpr(.addDate(unit, d, n), .date, r)
         default:
             let s = Suggestion.closest(to: name, among: CheckMessages.builtinFunctions)

@@ -28,13 +28,18 @@ public struct Checker {
         let r = expr.range
         switch expr.kind {
         case .number(let text):
-            if !text.contains("."), let i = Int64(text) {
+            // Every literal is read within `Fixed.largestWhole`, as every value of a record is.
+            if !text.contains("."), text.utf8.count <= 12, let i = Int64(text) {
                 return TExpr(.constant(.int(i)), .int, r)
             }
-            guard let f = Fixed(parsing: text) else {
+            switch Fixed.parse(text) {
+            case .success(let f):
+                return TExpr(.constant(.fixed(f)), .decimal, r)
+            case .failure(.tooLarge):
+                return fail(CheckMessages.numberTooLarge(text, range: r))
+            case .failure:
                 return fail(CheckProblem("expr.bad-number", "`\(text)` is not a number huimin can hold exactly", r, help: "use at most 6 decimal places"))
             }
-            return TExpr(.constant(.fixed(f)), .decimal, r)
         case .date(let text):
             guard let d = Day(parsing: text) else {
                 return fail(CheckProblem("expr.bad-date", "`\(text)` is not a date that exists", r))

@@ -13,5 +13,5 @@ public protocol EvaluationContext: AnyObject {
     func age(member: Int) -> Value
     var regionName: String { get }
     func personName(member: Int) -> String
-    func dateOfAge(_ years: Int, member: Int) -> Value
+    func dateOfAge(_ years: Int64, member: Int) -> Value
 }

@@ -23,7 +23,7 @@ public struct Evaluator<Context: EvaluationContext> {
         case .age: return context.age(member: member)
         case .dateOfAge(let n):
             switch eval(n, member: member) {
-            case .int(let years): return context.dateOfAge(Int(years), member: member)
+            case .int(let years): return context.dateOfAge(years, member: member)
             case let other: return .unknown(other.causes)
             }
         case .allMembers:
@@ -31,20 +31,24 @@ public struct Evaluator<Context: EvaluationContext> {
             return .members(MemberSet(definite: n >= 64 ? .max : (1 << UInt64(n)) - 1), [])
         case .negate(let a):
             switch eval(a, member: member) {
-            case .int(let i): return .int(-i)
-            case .fixed(let f): return .fixed(-f)
+            case .int(let i): return CheckedArithmetic.negated(i).map { .int($0) } ?? .unknown([.overflow])
+            case .fixed(let f): return CheckedArithmetic.negated(f.raw).map { .fixed(Fixed(raw: $0)) } ?? .unknown([.overflow])
             case let other: return .unknown(other.causes)
             }
         case .arithmetic(let op, let a, let b):
             return arithmetic(op, eval(a, member: member), eval(b, member: member))
         case .divide(let a, let b, let unit, let mode):
             let x = eval(a, member: member), y = eval(b, member: member)
-            guard let fx = x.asFixed, let fy = y.asFixed else { return .unknown(x.causes + y.causes) }
-            guard let q = fx.divided(by: fy, to: unit, mode: mode) else { return .unknown([.undefined("division-by-zero")]) }
-            return .fixed(q)
+            guard let (ra, ai) = x.numericRaw, let (rb, bi) = y.numericRaw else { return .unknown(x.causes + y.causes) }
+            guard let fx = ai ? Fixed.checked(ra) : Fixed(raw: ra), let fy = bi ? Fixed.checked(rb) : Fixed(raw: rb) else { return .unknown([.overflow]) }
+            switch fx.quotient(fy, to: unit, mode: mode) {
+            case .success(let q): return .fixed(q)
+            case .failure(.divisionByZero): return .unknown([.divisionByZero])
+            case .failure(.overflow): return .unknown([.overflow])
+            }
         case .round(let a, let unit, let mode):
             switch eval(a, member: member) {
-            case .fixed(let f): return .fixed(f.rounded(to: unit, mode: mode))
+            case .fixed(let f): return f.checkedRounded(to: unit, mode: mode).map { .fixed($0) } ?? .unknown([.overflow])
             case let other: return other
             }
         case .compare(let op, let a, let b):
@@ -107,16 +111,11 @@ public struct Evaluator<Context: EvaluationContext> {
         case .month(let end, let d):
             guard case .date(let day) = eval(d, member: member) else { return .unknown(eval(d, member: member).causes) }
             let (y, m, _) = day.civil
-            let first = Day(year: y, month: m, day: 1)!
-            return .date(end == .start ? first : first.firstOfNextMonth.adding(days: -1))
+            return .date(Day(year: y, month: m, day: end == .start ? 1 : Day.daysIn(month: m, year: y))!)
         case .addDate(let unit, let d, let n):
             let dv = eval(d, member: member), nv = eval(n, member: member)
             guard case .date(let day) = dv, case .int(let count) = nv else { return .unknown(dv.causes + nv.causes) }
-            switch unit {
-            case .days: return .date(day.adding(days: Int(count)))
-            case .months: return .date(day.adding(months: Int(count)))
-            case .years: return .date(day.adding(years: Int(count)))
-            }
+            return CheckedArithmetic.date(day, adding: count, unit).map { .date($0) } ?? .unknown([.overflow])
         }
     }
 
@@ -145,25 +144,13 @@ public struct Evaluator<Context: EvaluationContext> {
         }
     }
 
+    /// `CheckedArithmetic` on values: an overflow is unknown, never a wrap.
     func arithmetic(_ op: ArithmeticOp, _ x: Value, _ y: Value) -> Value {
-        switch (x, y) {
-        case (.int(let a), .int(let b)):
-            switch op {
-            case .add: return .int(a &+ b)
-            case .subtract: return .int(a &- b)
-            case .multiply: return .int(a &* b)
-            }
-        default:
-            guard let a = x.asFixed, let b = y.asFixed else { return .unknown(x.causes + y.causes) }
-            switch op {
-            case .add: return .fixed(a + b)
-            case .subtract: return .fixed(a - b)
-            case .multiply:
-                if case .int(let i) = y { return .fixed(a * i) }
-                if case .int(let i) = x { return .fixed(b * i) }
-                return .fixed(a * b)
-            }
+        if case .int(let a) = x, case .int(let b) = y {
+            return CheckedArithmetic.ints(op, a, b).map { .int($0) } ?? .unknown([.overflow])
         }
+        guard let (a, ai) = x.numericRaw, let (b, bi) = y.numericRaw else { return .unknown(x.causes + y.causes) }
+        return CheckedArithmetic.fixed(op, a, int: ai, b, int: bi).map { .fixed(Fixed(raw: $0)) } ?? .unknown([.overflow])
     }
 
     func compare(_ op: ComparisonOp, _ x: Value, _ y: Value) -> Value {
@@ -176,8 +163,10 @@ public struct Evaluator<Context: EvaluationContext> {
         case (.enumeration(let a), .enumeration(let b)): order = a == b ? 0 : 1
         case (.enumSet(let a), .enumSet(let b)): order = a == b ? 0 : 1
         default:
-            guard let a = x.asFixed, let b = y.asFixed else { return .unknown(x.causes + y.causes) }
-            order = a < b ? -1 : a == b ? 0 : 1
+            // An int beside a fixed value: compared exactly, in 128 bits (no int is past its range).
+            guard let (a, ai) = x.numericRaw, let (b, bi) = y.numericRaw else { return .unknown(x.causes + y.causes) }
+            let wa = Int128(a) * (ai ? Int128(Fixed.scale) : 1), wb = Int128(b) * (bi ? Int128(Fixed.scale) : 1)
+            order = wa < wb ? -1 : wa == wb ? 0 : 1
         }
         switch op {
         case .less: return .bool(order < 0)
@@ -197,6 +186,7 @@ public struct Evaluator<Context: EvaluationContext> {
         var total = Fixed.zero
         var totalIsInt = true
         var intTotal: Int64 = 0
+        var overflow = false
         var extreme: Value?
         var decided: Bool?
         forEachMember(set.definite | set.maybe) { m in
@@ -227,7 +217,14 @@ public struct Evaluator<Context: EvaluationContext> {
                 let v = eval(value!, member: m)
                 if v.isUnknown { anyUnknown = true; causes += v.causes; return }
                 if kind == .sum {
-                    if case .int(let i) = v { intTotal += i } else { totalIsInt = false; total = total + (v.asFixed ?? .zero) }
+                    if case .int(let i) = v {
+                        let (t, o) = intTotal.addingReportingOverflow(i)
+                        intTotal = t
+                        overflow = overflow || o
+                    } else {
+                        totalIsInt = false
+                        if let t = total.adding(v.asFixed ?? .zero) { total = t } else { overflow = true }
+                    }
                 } else if let e = extreme, case .bool(let less) = compare(.less, v, e) {
                     if less == (kind == .min), v != e { extreme = v }
                 } else if extreme == nil {
@@ -237,11 +234,15 @@ public struct Evaluator<Context: EvaluationContext> {
         }
         if let decided { return .bool(decided) }
         if anyUnknown { return .unknown(causes) }
+        if overflow { return .unknown([.overflow]) }
         switch kind {
         case .count: return .int(count)
         case .any: return .bool(false)
         case .all: return .bool(true)
-        case .sum: return value!.type == .int && totalIsInt ? .int(intTotal) : .fixed(total + Fixed(intTotal))
+        case .sum:
+            if value!.type == .int && totalIsInt { return .int(intTotal) }
+            guard let ints = Fixed.checked(intTotal), let sum = total.adding(ints) else { return .unknown([.overflow]) }
+            return .fixed(sum)
         case .min, .max: return extreme ?? .unknown([.undefined("empty")])
         }
     }

@@ -13,10 +13,19 @@ public struct Parser {
     var position = 0
     var depth = 0
     public static let maxDepth = 64
+    /// The most tokens one expression may have. A chain (`a and b and …`, `a + b + …`) is a tree
+    /// as deep as it is long, and every later stage walks trees by recursion: bounding the
+    /// length bounds the depth (with `maxDepth`), so no rule file can overflow a stack. The
+    /// bundled rules' longest expression has well under a hundred.
+    public static let maxTokens = 1_000
 
     public static func parse(_ text: String) -> Result<Expr, SyntaxError> {
         switch Lexer(text).tokens() {
         case .failure(let e): return .failure(e)
+        case .success(let tokens) where tokens.count > maxTokens + 1:  // the last token is the end
+            return .failure(SyntaxError(
+                message: "表达式太长：超过\(maxTokens)个记号（名称、数、运算符各算一个）", range: tokens[maxTokens].range,
+                help: "把它拆成几个有名字的 `let` 值，或把并列的条件写成 `all:` / `any:` 列表"))
         case .success(let tokens):
             var parser = Parser(tokens: tokens)
             do {

@@ -31,13 +31,22 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
             parts = [n / 10000, n / 100 % 100, n % 100]
         } else {
             var current = ""
+            // No part of a date has more than four digits: a longer run is not a date, and is
+            // never read into a number (twenty digits would not fit one).
             for c in s {
-                if c.isASCII, c.isNumber { current.append(c); continue }
-                guard "-/年月日.".contains(c), !current.isEmpty else { return nil }
-                parts.append(Int(current)!)
+                if c.isASCII, c.isNumber {
+                    guard current.utf8.count < 4 else { return nil }
+                    current.append(c)
+                    continue
+                }
+                guard "-/年月日.".contains(c), !current.isEmpty, let n = Int(current) else { return nil }
+                parts.append(n)
                 current = ""
             }
-            if !current.isEmpty { parts.append(Int(current)!) }
+            if !current.isEmpty {
+                guard let n = Int(current) else { return nil }
+                parts.append(n)
+            }
         }
         guard parts.count == 3, let d = Day(year: parts[0], month: parts[1], day: parts[2]) else { return nil }
         self = d
@@ -77,15 +86,47 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         out.append(0xE6, 0x97, 0xA5)  // 日
     }
 
-    public func adding(days: Int) -> Day { Day(serial: serial + Int32(days)) }
+    /// The first and the last day a `Day` holds: 0001-01-01 and 9999-12-31. Every date read
+    /// and every date the rules compute lies between them; past them a computation is nil.
+    public static let earliest = Day(year: 1, month: 1, day: 1)!
+    public static let latest = Day(year: 9999, month: 12, day: 31)!
+
+    /// The dates a household can be evaluated on (`--on`, `on=`, a case's `on:`): 1900-01-01 to
+    /// 2199-12-31. Ages are worked out from tables reaching 130 years back, and every date the
+    /// rules compute from such a day by their own counts stays inside what a `Day` holds.
+    public static let evaluationDates = Day(year: 1900, month: 1, day: 1)!...Day(year: 2199, month: 12, day: 31)!
+
+    /// A date to evaluate on, or nil when it is not a date or lies outside `evaluationDates`.
+    public init?(evaluationDate text: some StringProtocol) {
+        guard let d = Day(parsing: text), Day.evaluationDates.contains(d) else { return nil }
+        self = d
+    }
+
+    /// `n` days later (earlier for a negative `n`), for a small `n` the caller knows keeps the
+    /// date in range (a day either side, a century); the rules' own counts go through
+    /// `adding(checkedDays:)`.
+    public func adding(days: Int) -> Day { adding(checkedDays: Int64(days))! }
+
+    /// `n` days later, or nil past `earliest`…`latest`.
+    public func adding(checkedDays n: Int64) -> Day? {
+        let (s, o) = Int64(serial).addingReportingOverflow(n)
+        guard !o, s >= Int64(Day.earliest.serial), s <= Int64(Day.latest.serial) else { return nil }
+        return Day(serial: Int32(s))
+    }
 
     /// The same day `n` months later; a day that does not exist becomes the month's last day
-    /// (民法典第二百零一条: 没有对应日的，月末日为期间的最后一日).
-    public func adding(months n: Int) -> Day {
+    /// (民法典第二百零一条: 没有对应日的，月末日为期间的最后一日). For a small `n` the caller
+    /// knows keeps the date in range; the rules' counts go through `adding(checkedMonths:)`.
+    public func adding(months n: Int) -> Day { adding(checkedMonths: Int64(n))! }
+
+    /// `adding(months:)`, or nil past `earliest`…`latest`.
+    public func adding(checkedMonths n: Int64) -> Day? {
+        guard n.magnitude < 12 * 10_000 else { return nil }
         let (y, m, d) = civil
-        let total = y * 12 + (m - 1) + n
+        let total = y * 12 + (m - 1) + Int(n)
+        guard total >= 12, total < 12 * 10_000 else { return nil }
         let year = total / 12, month = total % 12 + 1
-        return Day(year: year, month: month, day: min(d, Day.daysIn(month: month, year: year))) ?? self
+        return Day(year: year, month: month, day: min(d, Day.daysIn(month: month, year: year)))
     }
 
     public func adding(years n: Int) -> Day { adding(months: n * 12) }
@@ -101,20 +142,21 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         return max(0, years)
     }
 
-    /// The first day on which someone born on `birth` is `years` 周岁.
+    /// The first day on which someone born on `birth` is `years` 周岁, for an age the caller
+    /// knows is in range (the age tables'); the rules' ages go through `dateOfAge(checked:…)`.
     public static func dateOfAge(_ years: Int, bornOn birth: Day, birthdayCounts: Bool) -> Day {
-        let anniversary = birth.adding(years: years)
-        return birthdayCounts ? anniversary : anniversary.adding(days: 1)
+        dateOfAge(checked: Int64(years), bornOn: birth, birthdayCounts: birthdayCounts)!
+    }
+
+    /// The first day on which someone born on `birth` is `years` 周岁, or nil past `latest`
+    /// (or before `earliest`). Both evaluators read the rules' `date_of_age` through it.
+    public static func dateOfAge(checked years: Int64, bornOn birth: Day, birthdayCounts: Bool) -> Day? {
+        guard !years.multipliedReportingOverflow(by: 12).overflow, let anniversary = birth.adding(checkedMonths: years * 12) else { return nil }
+        return birthdayCounts ? anniversary : anniversary.adding(checkedDays: 1)
     }
 
     /// Whole years (周岁) on this day for many birth dates: see `AgeTable`.
     public func ages(birthdayCounts: Bool) -> AgeTable { AgeTable(on: self, birthdayCounts: birthdayCounts) }
-
-    /// The first day of the month after this date.
-    public var firstOfNextMonth: Day {
-        let (y, m, _) = civil
-        return m == 12 ? Day(year: y + 1, month: 1, day: 1)! : Day(year: y, month: m + 1, day: 1)!
-    }
 
     /// A roster's every date is checked with it: no table (a global table is looked up with a
     /// check that it is made, each time), no branch but February's.

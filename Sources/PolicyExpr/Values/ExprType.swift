@@ -88,6 +88,11 @@ public enum UnknownCause: Sendable, Hashable {
     case parameter(Int)
     /// Something that cannot be computed (division by zero members, say), with a message id.
     case undefined(String)
+
+    /// A sum, product or date past what a value holds (`CheckedArithmetic`): never a wrap.
+    public static let overflow = UnknownCause.undefined("overflow")
+    /// A division by zero (no members counted, say).
+    public static let divisionByZero = UnknownCause.undefined("division-by-zero")
 }
 
 /// A set of members: those surely in it, and those that may be (their filter was unknown).
@@ -130,10 +135,21 @@ public enum Value: Sendable, Equatable {
         return nil
     }
 
+    /// A number's raw value and whether it is an int (else `Fixed.raw`), as the checked
+    /// arithmetic takes it.
+    public var numericRaw: (Int64, Bool)? {
+        switch self {
+        case .int(let i): (i, true)
+        case .fixed(let f): (f.raw, false)
+        default: nil
+        }
+    }
+
+    /// A number as a fixed value; nil for an int past `Fixed`'s range (or not a number).
     public var asFixed: Fixed? {
         switch self {
         case .fixed(let f): f
-        case .int(let i): Fixed(i)
+        case .int(let i): Fixed.checked(i)
         default: nil
         }
     }

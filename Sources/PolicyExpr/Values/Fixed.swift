@@ -14,14 +14,41 @@ public struct Fixed: Sendable, Hashable, Comparable {
     public static let zero = Fixed(raw: 0)
     public static func < (a: Fixed, b: Fixed) -> Bool { a.raw < b.raw }
 
-    /// Parses "1320", "1,320.5", "-3.25", "0.000001"; nil when it is not such a number or has more than six decimals.
+    /// The largest whole part a value read from text may have: 999,999,999,999 (twelve digits,
+    /// just under 一万亿). Every money and decimal cell, record value and rule literal is read
+    /// within it, so one value is far from the 64-bit range (±9.2 × 10¹² yuan) and the sums and
+    /// products of the rules are checked (`adding(_:)`, …) rather than trusted.
+    public static let largestWhole: Int64 = 999_999_999_999
+
+    /// Why text is not a number `Fixed` reads.
+    public enum ParseFailure: Error, Sendable, Equatable {
+        /// Not digits with at most one point (a sign, spaces around it, commas in groups of three).
+        case notANumber
+        /// More than six decimals.
+        case tooManyDecimals
+        /// A whole part past `largestWhole` (more than twelve digits).
+        case tooLarge
+        /// A comma (or `_`) that does not separate groups of three digits: `1181,5`, `1,00`.
+        case misplacedSeparator
+    }
+
+    /// Parses "1320", "1,320.5", "-3.25", "0.000001"; nil when it is not such a number, has more
+    /// than six decimals, more than twelve whole digits, or a comma not between groups of three.
     public init?(parsing text: some StringProtocol) {
+        guard case .success(let f) = Fixed.parse(text) else { return nil }
+        self = f
+    }
+
+    /// `init?(parsing:)` with the reason it fails. Nothing is accumulated past its bound.
+    public static func parse(_ text: some StringProtocol) -> Result<Fixed, ParseFailure> {
         var s = Substring(text).drop { $0 == " " }
         while s.last == " " { s = s.dropLast() }
         var negative = false
         if s.first == "-" { negative = true; s = s.dropFirst() } else if s.first == "+" { s = s.dropFirst() }
-        guard !s.isEmpty else { return nil }
+        guard !s.isEmpty else { return .failure(.notANumber) }
         var whole: Int64 = 0, fraction: Int64 = 0, fractionDigits = 0, seenDot = false, digits = 0
+        // Digits since the last separator, and whether a separator was seen in the whole part.
+        var group = 0, separated = false, tooLarge = false
         for c in s.utf8 {
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -29,56 +56,123 @@ public struct Fixed: Sendable, Hashable, Comparable {
                 digits += 1
                 if seenDot {
                     fractionDigits += 1
-                    if fractionDigits > 6 { return nil }
+                    if fractionDigits > 6 { return .failure(.tooManyDecimals) }
                     fraction = fraction * 10 + d
                 } else {
-                    guard whole < 1_000_000_000_000 else { return nil }
-                    whole = whole * 10 + d
+                    group += 1
+                    if whole > Fixed.largestWhole / 10 || (whole == Fixed.largestWhole / 10 && d > Fixed.largestWhole % 10) {
+                        tooLarge = true
+                    } else {
+                        whole = whole * 10 + d
+                    }
                 }
             case UInt8(ascii: "."):
-                if seenDot { return nil }
+                if seenDot { return .failure(.notANumber) }
+                if separated, group != 3 { return .failure(.misplacedSeparator) }
                 seenDot = true
             case UInt8(ascii: ","), UInt8(ascii: "_"):
-                if seenDot { return nil }
+                if seenDot { return .failure(.notANumber) }
+                // The first group has one to three digits, every later one three.
+                if group == 0 || group > 3 || (separated && group != 3) { return .failure(.misplacedSeparator) }
+                separated = true
+                group = 0
             default:
-                return nil
+                return .failure(.notANumber)
             }
         }
-        guard digits > 0 else { return nil }
+        guard digits > 0 else { return .failure(.notANumber) }
+        if separated, !seenDot, group != 3 { return .failure(.misplacedSeparator) }
+        if tooLarge { return .failure(.tooLarge) }
         for _ in fractionDigits..<6 { fraction *= 10 }
-        raw = whole * Fixed.scale + fraction
-        if negative { raw = -raw }
+        let raw = whole * Fixed.scale + fraction
+        return .success(Fixed(raw: negative ? -raw : raw))
+    }
+
+    /// A whole number as records, rosters and rule files write it (a sign, then digits), within
+    /// `largestWhole` like every other number read: so it also scales to `Fixed` exactly.
+    public static func parseInteger(_ text: some StringProtocol) -> Result<Int64, ParseFailure> {
+        var s = Substring(text)
+        var negative = false
+        if s.first == "-" { negative = true; s = s.dropFirst() } else if s.first == "+" { s = s.dropFirst() }
+        guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return .failure(.notANumber) }
+        let digits = s.utf8.drop { $0 == UInt8(ascii: "0") }
+        guard digits.count <= 12, let v = Int64(String(s)) else { return .failure(.tooLarge) }
+        return .success(negative ? -v : v)
     }
 
     public var isWhole: Bool { raw % Fixed.scale == 0 }
 
-    public static func + (a: Fixed, b: Fixed) -> Fixed { Fixed(raw: a.raw &+ b.raw) }
-    public static func - (a: Fixed, b: Fixed) -> Fixed { Fixed(raw: a.raw &- b.raw) }
+    /// Exact sums and differences of values known to be in range (totals of amounts the
+    /// evaluators have already checked, test fixtures). They trap rather than wrap; the rules'
+    /// arithmetic goes through the checked forms below (`adding(_:)`, …, `CheckedArithmetic`).
+    public static func + (a: Fixed, b: Fixed) -> Fixed { Fixed(raw: a.raw + b.raw) }
+    public static func - (a: Fixed, b: Fixed) -> Fixed { Fixed(raw: a.raw - b.raw) }
     public static prefix func - (a: Fixed) -> Fixed { Fixed(raw: -a.raw) }
 
-    public static func * (a: Fixed, b: Fixed) -> Fixed {
-        let (high, low) = a.raw.multipliedFullWidth(by: b.raw)
-        let (q, r) = Fixed.scale.dividingFullWidth((high, low))
-        return Fixed(raw: Rounding.halfEven.adjust(quotient: q, remainder: r, divisor: Fixed.scale))
+    /// `self + b`, or nil past the 64-bit range.
+    @inlinable public func adding(_ b: Fixed) -> Fixed? {
+        let (r, o) = raw.addingReportingOverflow(b.raw)
+        return o ? nil : Fixed(raw: r)
     }
 
-    public static func * (a: Fixed, b: Int64) -> Fixed { Fixed(raw: a.raw &* b) }
+    /// `self - b`, or nil past the 64-bit range.
+    @inlinable public func subtracting(_ b: Fixed) -> Fixed? {
+        let (r, o) = raw.subtractingReportingOverflow(b.raw)
+        return o ? nil : Fixed(raw: r)
+    }
 
-    /// `self / divisor`, rounded to `unit` by `mode`; nil when dividing by zero.
-    public func divided(by divisor: Fixed, to unit: RoundingUnit, mode: Rounding) -> Fixed? {
-        guard divisor.raw != 0 else { return nil }
+    /// `self × n` for an integer `n` (exact), or nil past the 64-bit range.
+    @inlinable public func multiplied(by n: Int64) -> Fixed? {
+        let (r, o) = raw.multipliedReportingOverflow(by: n)
+        return o ? nil : Fixed(raw: r)
+    }
+
+    /// `self × b`, six decimals kept (half to even beyond), or nil where the product does not
+    /// fit in 64 bits. Worked out in 128 bits, so a product whose factors' raw values overflow
+    /// but whose result fits (3,000元 × 3,000元) is exact.
+    public func checkedProduct(_ b: Fixed) -> Fixed? {
+        let p = Int128(raw) * Int128(b.raw)
+        let q = p / Int128(Fixed.scale), r = p % Int128(Fixed.scale)
+        return Fixed.narrow(Rounding.halfEven.adjust(quotient: q, remainder: r, divisor: Int128(Fixed.scale)))
+    }
+
+    /// Why a quotient could not be made.
+    public enum QuotientFailure: Error, Sendable { case divisionByZero, overflow }
+
+    /// `self / divisor`, rounded to `unit` by `mode`; worked out in 128 bits.
+    public func quotient(_ divisor: Fixed, to unit: RoundingUnit, mode: Rounding) -> Result<Fixed, QuotientFailure> {
+        guard divisor.raw != 0 else { return .failure(.divisionByZero) }
         // self/divisor in units of `unit`: (raw * scale / unitRaw) / divisor.raw
-        let numerator = raw.multipliedFullWidth(by: Fixed.scale / unit.inverseScale)
-        let (q, r) = divisor.raw.dividingFullWidth(numerator)
-        let units = mode.adjust(quotient: q, remainder: r, divisor: divisor.raw)
-        return Fixed(raw: units * (Fixed.scale / unit.stepsPerUnit))
+        let numerator = Int128(raw) * Int128(Fixed.scale / unit.inverseScale)
+        let d = Int128(divisor.raw)
+        let units = mode.adjust(quotient: numerator / d, remainder: numerator % d, divisor: d)
+        guard let f = Fixed.narrow(units * Int128(Fixed.scale / unit.stepsPerUnit)) else { return .failure(.overflow) }
+        return .success(f)
     }
 
-    /// Rounded to a multiple of `unit`.
+    /// `quotient(_:to:mode:)`, nil for a zero divisor or an overflow.
+    public func divided(by divisor: Fixed, to unit: RoundingUnit, mode: Rounding) -> Fixed? {
+        try? quotient(divisor, to: unit, mode: mode).get()
+    }
+
+    /// `divided(by:to:mode:)` (the batch kernels' name).
+    public func checkedQuotient(_ divisor: Fixed, to unit: RoundingUnit, mode: Rounding) -> Fixed? {
+        divided(by: divisor, to: unit, mode: mode)
+    }
+
+    /// Rounded to a multiple of `unit`, or nil past the 64-bit range (only within a step of it).
+    public func checkedRounded(to unit: RoundingUnit, mode: Rounding) -> Fixed? {
+        let step = Int128(Fixed.scale / unit.stepsPerUnit)
+        let v = Int128(raw)
+        return Fixed.narrow(mode.adjust(quotient: v / step, remainder: v % step, divisor: step) * step)
+    }
+
+    static func narrow(_ v: Int128) -> Fixed? { Int64(exactly: v).map { Fixed(raw: $0) } }
+
+    /// Rounded to a multiple of `unit`; within a step of the 64-bit range, the multiple toward
+    /// zero (a value no reader or checked operation makes: see `largestWhole`).
     public func rounded(to unit: RoundingUnit, mode: Rounding) -> Fixed {
-        let step = Fixed.scale / unit.stepsPerUnit
-        let q = raw / step, r = raw % step
-        return Fixed(raw: mode.adjust(quotient: q, remainder: r, divisor: step) * step)
+        checkedRounded(to: unit, mode: mode) ?? checkedRounded(to: unit, mode: .down)!
     }
 
     /// "1320.00" with exactly `decimals` places (the value is rounded half up first).
@@ -106,8 +200,9 @@ public struct Fixed: Sendable, Hashable, Comparable {
 
     /// Appends `yuanString`'s bytes.
     public func appendYuan(to out: inout [UInt8]) {
-        let cents = rounded(to: .fen, mode: .halfUp)
-        cents.append(places: cents.isWhole ? 0 : 2, grouped: true, to: &out)
+        // Whole yuan when the value rounded to fen is whole; `append` rounds to those places itself.
+        let fen = Rounding.halfUp.adjust(quotient: raw / 10_000, remainder: raw % 10_000, divisor: 10_000)
+        append(places: fen % 100 == 0 ? 0 : 2, grouped: true, to: &out)
         out.append(0xE5, 0x85, 0x83)  // 元
     }
 
@@ -170,24 +265,6 @@ public struct Fixed: Sendable, Hashable, Comparable {
         }
     }
 
-    /// `self * b`, or nil where the product does not fit in 64 bits (the row evaluator would trap
-    /// there; the batch evaluator hands such a household back to it).
-    public func checkedProduct(_ b: Fixed) -> Fixed? {
-        let (product, overflow) = raw.multipliedReportingOverflow(by: b.raw)
-        guard !overflow else { return nil }
-        return Fixed(raw: Rounding.halfEven.adjust(quotient: product / Fixed.scale, remainder: product % Fixed.scale, divisor: Fixed.scale))
-    }
-
-    /// `divided(by:to:mode:)`, or nil for a zero divisor or a numerator past 64 bits.
-    public func checkedQuotient(_ divisor: Fixed, to unit: RoundingUnit, mode: Rounding) -> Fixed? {
-        guard divisor.raw != 0 else { return nil }
-        let (numerator, overflow) = raw.multipliedReportingOverflow(by: Fixed.scale / unit.inverseScale)
-        guard !overflow, !(numerator == .min && divisor.raw == -1) else { return nil }
-        let units = mode.adjust(quotient: numerator / divisor.raw, remainder: numerator % divisor.raw, divisor: divisor.raw)
-        let (result, over) = units.multipliedReportingOverflow(by: Fixed.scale / unit.stepsPerUnit)
-        return over ? nil : Fixed(raw: result)
-    }
-
     /// An integer as a fixed value, or nil past the range (±9.2 trillion).
     public static func checked(_ int: Int64) -> Fixed? {
         let (r, overflow) = int.multipliedReportingOverflow(by: Fixed.scale)
@@ -247,10 +324,10 @@ public enum Rounding: String, Sendable, CaseIterable {
     }
 
     /// The rounded quotient, given a truncated quotient, its remainder and the divisor.
-    func adjust(quotient q: Int64, remainder r: Int64, divisor d: Int64) -> Int64 {
+    func adjust<N: SignedInteger & FixedWidthInteger>(quotient q: N, remainder r: N, divisor d: N) -> N {
         guard r != 0 else { return q }
         let negative = (r < 0) != (d < 0)
-        let away: Int64 = negative ? -1 : 1
+        let away: N = negative ? -1 : 1
         let twice = r.magnitude * 2, whole = d.magnitude
         switch self {
         case .down: return q

@@ -11,7 +11,7 @@ public struct PolicyChangeTally: Sendable {
     public var newlyEligible = 0, noLongerEligible = 0, amountUp = 0, amountDown = 0
     /// Moves into or out of 待核实 (a rule now needs, or no longer needs, a fact the roster lacks).
     public var undeterminedChanged = 0
-    public var baseTotal = Fixed.zero, newTotal = Fixed.zero
+    public var baseTotal = MoneyTotal.zero, newTotal = MoneyTotal.zero
 
     public var changed: Int { newlyEligible + noLongerEligible + amountUp + amountDown + undeterminedChanged }
 }

@@ -2,19 +2,23 @@
 import Glibc
 #endif
 
-import Dispatch
 import SourceDiagnostics
 
-/// An output: a temporary file beside the target, renamed into place by `commit`; a path that
-/// is not a regular file (`/dev/null`, a pipe) written as it is; or a standard stream when no
-/// path is given.
+/// An output: a temporary file beside the target (`NAME.partial-PID`, locked while it is
+/// written), made durable and renamed into place by `commit`; a path that is not a regular file
+/// (`/dev/null`, a pipe) written as it is; or a standard stream when no path is given. The
+/// outputs of one run are committed together by `OutputSet`.
 public final class OutputFile {
     public struct OpenError: Error { public let message: String }
     public let path: String?
     let temporary: String?
     let fd: Int32
-    /// Whether `fd` was opened here (and `commit` closes it).
+    /// Whether `fd` was opened here (and `commit` closes it), and whether it is closed.
     let opened: Bool
+    private var closed = false
+    /// The set this output is committed with: the first bytes written to any of its members
+    /// start the removal of every member's old file.
+    weak var set: OutputSet?
     /// Bytes given to the temporary file so far, and how many of them the disk has been asked
     /// to write out.
     private var written = 0
@@ -50,8 +54,11 @@ public final class OutputFile {
         } else if let path {
             opened = true
             let temp = path + ".partial-\(getpid())"
+            StaleTemporaries.remove(beside: path)
             InterruptCleanup.register(temp)  // before the file exists, so no interrupt can leave it behind
-            let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            // Held until the process ends: while it is, no other run takes the file for a dead run's.
+            if fd >= 0 { _ = flock(fd, LOCK_EX | LOCK_NB) }
             guard fd >= 0 else {
                 InterruptCleanup.unregister(temp)
                 throw OpenError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
@@ -73,7 +80,9 @@ public final class OutputFile {
 
     /// Writes bytes as they are, with no copy into a buffer first.
     public func write(contentsOf bytes: [UInt8]) -> Bool {
-        if case .notYet = replaced { removeReplaced() }
+        if case .notYet = replaced {
+            if let set { set.underWay() } else { removeReplaced() }
+        }
         return bytes.withUnsafeBytes { all in
             var rest = all
             if temporary != nil, direct == nil, !directRefused, written + rest.count >= directFrom {
@@ -119,8 +128,10 @@ public final class OutputFile {
     /// with `discard` (as virtual machines' often are), 9 ms for the spec's 43 MB for 1M
     /// persons, with both cores idle, when the rename at the end did it. A run that fails
     /// after this point leaves no file under the name, rather than an older run's output that
-    /// could be taken for this one's; no run ever leaves a half file under it.
-    private func removeReplaced() {
+    /// could be taken for this one's; no run ever leaves a half file under it. Called again, it
+    /// does nothing.
+    func removeReplaced() {
+        guard case .notYet = replaced else { return }
         replaced = .none
         var info = stat()
         guard temporary != nil, let path, lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
@@ -133,7 +144,8 @@ public final class OutputFile {
             free(name)
             return nil
         }, name) == 0 else {
-            // No thread: the rename at the end replaces it, as for a small output.
+            // No thread: removed here, so that no old file outlives the start of the set's writing.
+            unlink(name)
             free(name)
             return
         }
@@ -146,166 +158,61 @@ public final class OutputFile {
         replaced = .none
     }
 
+    /// Makes this output whole, durable and visible under its name, alone (`OutputSet.commit`
+    /// does the same for a run's outputs together). On failure no file is left under the name
+    /// or as a temporary.
     public func commit() -> Bool {
-        guard let path, let temporary else { return opened ? close(fd) == 0 : true }
-        defer { InterruptCleanup.unregister(temporary) }
+        removeReplaced()
+        guard seal() else {
+            discard()
+            return false
+        }
+        guard install() else {
+            discard()
+            return false
+        }
+        return path.map { Durable.syncFolder(of: $0) } ?? true
+    }
+
+    /// The first step of a commit: waits until the old file is removed, writes out every byte,
+    /// makes them durable (`fsync`) and closes the file. True for an output with no temporary
+    /// once it is closed.
+    func seal() -> Bool {
+        guard temporary != nil else {
+            guard opened, !closed else { return true }
+            closed = true
+            return close(fd) == 0
+        }
         replacedRemoved()
         if let direct {
             guard direct.finish(length: written) else { return false }
+            self.direct = nil
         }
-        guard close(fd) == 0 else { return false }
-        return rename(temporary, path) == 0
+        guard fsync(fd) == 0 else { return false }
+        closed = true
+        return close(fd) == 0
     }
 
+    /// The second step: the sealed temporary renamed to the output's name.
+    func install() -> Bool {
+        guard let path, let temporary else { return true }
+        guard rename(temporary, path) == 0 else { return false }
+        InterruptCleanup.unregister(temporary)
+        return true
+    }
+
+    /// Closes and removes the temporary, if it is still there; an output already renamed into
+    /// place stays.
     public func discard() {
         direct = nil
-        guard let temporary else {
-            if opened { close(fd) }
-            return
+        if opened, !closed {
+            closed = true
+            close(fd)
         }
-        close(fd)
+        guard let temporary else { return }
         unlink(temporary)
         InterruptCleanup.unregister(temporary)
         replacedRemoved()
-    }
-}
-
-/// A big output written past the page cache (`O_DIRECT`): the bytes are staged into aligned
-/// blocks and handed to the disk from there, not copied into the page cache first. A screening
-/// with every text writes 1.9 GB for 1M persons; on a virtual machine the page-cache copy alone
-/// can cost more CPU than all the workers' texts. The spec's 43 MB for 1M persons: 7 ms less a
-/// run, and the next run, replacing the file, has no cached pages of it to free. Two stages
-/// take turns: while one is written by a thread of its own (so the disk's time overlaps the
-/// screening, and no pool of threads that may all be busy or waiting has to run it), the other
-/// fills. The file offset is block-aligned when it starts.
-public final class DirectOutput {
-    /// From how many bytes of output, and in what blocks and staging size.
-    public static let from = 4 << 20
-    static let block = 4096, size = 1 << 20
-    private let writer: Writer
-    /// The stage filling, and how much of it is.
-    private var current = 0
-    private var staged = 0
-    private var thread = pthread_t()
-
-    /// Nil where the system or the file system does not write past the page cache, and on a
-    /// file system that is not a local disk's (a network share is better served by its cache).
-    init?(_ fd: Int32) {
-        let flags = fcntl(fd, F_GETFL)
-        guard let direct = Self.oDirect, Self.onLocalDisk(fd), flags >= 0, fcntl(fd, F_SETFL, flags | direct) == 0 else { return nil }
-        writer = Writer(fd: fd)
-        let started = pthread_create(&thread, nil, { arg in
-            Unmanaged<Writer>.fromOpaque(arg!).takeRetainedValue().run()
-            return nil
-        }, Unmanaged.passRetained(writer).toOpaque())
-        guard started == 0 else {
-            Unmanaged.passUnretained(writer).release()
-            _ = fcntl(fd, F_SETFL, flags)
-            return nil
-        }
-    }
-
-    /// Whether the file is on ext4, XFS, Btrfs or tmpfs (by `fstatfs`'s `f_type`, the first
-    /// field of `struct statfs` on Linux, which the Glibc module does not export).
-    static func onLocalDisk(_ fd: Int32) -> Bool {
-        #if os(Linux)
-        let info = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 16)
-        defer { info.deallocate() }
-        guard linuxFstatfs(fd, info) == 0 else { return false }
-        return [0xEF53, 0x5846_5342, 0x9123_683E, 0x0102_1994].contains(info.load(as: Int.self))
-        #else
-        return false
-        #endif
-    }
-
-    /// `O_DIRECT` of <fcntl.h>, which the Glibc module does not export: its value is the
-    /// architecture's.
-    static var oDirect: Int32? {
-        #if os(Linux) && (arch(x86_64) || arch(i386))
-        return 0o40000
-        #elseif os(Linux) && arch(arm64)
-        return 0o200000
-        #else
-        return nil
-        #endif
-    }
-
-    deinit {
-        // The thread ends after any write under way; then the stages are freed with the writer.
-        writer.idle.wait()
-        writer.count = -1
-        writer.ready.signal()
-        pthread_join(thread, nil)
-        // A semaphore is not to be freed below the value it was made with (libdispatch traps).
-        writer.idle.signal()
-    }
-
-    func put(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var rest = bytes
-        while !rest.isEmpty {
-            let n = min(rest.count, Self.size - staged)
-            UnsafeMutableRawBufferPointer(rebasing: writer.stages[current][staged..<(staged + n)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<n]))
-            staged += n
-            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
-            if staged == Self.size {
-                guard hand(Self.size) else { return false }
-            }
-        }
-        return true
-    }
-
-    /// Hands the first `count` bytes of the current stage (a whole number of blocks) to the
-    /// writing thread once its last write is done, and fills the other; false when a write failed.
-    private func hand(_ count: Int) -> Bool {
-        writer.idle.wait()
-        guard !writer.failed else {
-            writer.idle.signal()
-            return false
-        }
-        (writer.index, writer.count) = (current, count)
-        writer.ready.signal()
-        current = 1 - current
-        staged = 0
-        return true
-    }
-
-    /// Writes what is staged, the last block padded, waits for every write, then cuts the file
-    /// to `length`.
-    func finish(length: Int) -> Bool {
-        if staged > 0 {
-            let padded = (staged + Self.block - 1) / Self.block * Self.block
-            UnsafeMutableRawBufferPointer(rebasing: writer.stages[current][staged..<padded]).initializeMemory(as: UInt8.self, repeating: 0)
-            guard hand(padded) else { return false }
-        }
-        writer.idle.wait()
-        defer { writer.idle.signal() }
-        return !writer.failed && ftruncate(writer.fd, off_t(length)) == 0
-    }
-
-    /// The writing thread's side: a stage to write is `index` and `count` (-1 to end), handed
-    /// over by `ready`; `idle` is signalled when it is written. Each field is touched by one
-    /// side at a time, in turn, as the semaphores order them.
-    final class Writer: @unchecked Sendable {
-        let fd: Int32
-        let stages: [UnsafeMutableRawBufferPointer] = (0..<2).map { _ in .allocate(byteCount: DirectOutput.size, alignment: DirectOutput.block) }
-        let ready = DispatchSemaphore(value: 0)
-        let idle = DispatchSemaphore(value: 1)
-        var index = 0
-        var count = 0
-        var failed = false
-
-        init(fd: Int32) { self.fd = fd }
-
-        deinit { for s in stages { s.deallocate() } }
-
-        func run() {
-            while true {
-                ready.wait()
-                guard count >= 0 else { return }
-                if !Output.write(fd, UnsafeRawBufferPointer(rebasing: stages[index][..<count])) { failed = true }
-                idle.signal()
-            }
-        }
     }
 }
 
@@ -313,7 +220,4 @@ public final class DirectOutput {
 /// `sync_file_range` of <fcntl.h> (a GNU extension the Glibc module does not export).
 @_silgen_name("sync_file_range")
 private func linuxSyncFileRange(_ fd: Int32, _ offset: off_t, _ count: off_t, _ flags: UInt32) -> Int32
-
-@_silgen_name("fstatfs")
-private func linuxFstatfs(_ fd: Int32, _ info: UnsafeMutableRawPointer) -> Int32
 #endif

@@ -9,7 +9,7 @@ public struct ScreeningSummary: Sendable {
         public let policy: String
         public let title: String
         public var eligible = 0, ineligible = 0, undetermined = 0
-        public var total = Fixed.zero
+        public var total = MoneyTotal.zero
         /// Eligible but not receiving (应享未享), and receiving but no longer eligible (享而不符).
         public var eligibleNotReceiving: [String] = []
         public var receivingNotEligible: [String] = []

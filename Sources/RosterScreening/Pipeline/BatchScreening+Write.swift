@@ -250,14 +250,14 @@ extension BatchScreening {
         // Most batches write every household: then each policy's subjects are counted in one run.
         let all = !written.contains(false)
         for i in selected {
-            var eligible = 0, ineligible = 0, total: Int64 = 0
+            var eligible = 0, ineligible = 0, total: Int128 = 0
             o.status.withUnsafeBufferPointer { status in
                 o.amount.withUnsafeBufferPointer { amount in
                     func count(_ subjects: Range<Int>) {
                         for at in (o.at[i] + subjects.lowerBound)..<(o.at[i] + subjects.upperBound) {
                             if status[at] == BatchOutcomes.eligible {
                                 eligible += 1
-                                total &+= amount[at]
+                                total += Int128(amount[at])
                             } else {
                                 ineligible += 1
                             }
@@ -272,7 +272,7 @@ extension BatchScreening {
             }
             summary.policies[i].eligible += eligible
             summary.policies[i].ineligible += ineligible
-            summary.policies[i].total = summary.policies[i].total + Fixed(raw: total)
+            summary.policies[i].total = summary.policies[i].total + MoneyTotal(raw: total)
         }
     }
 

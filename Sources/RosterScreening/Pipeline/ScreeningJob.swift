@@ -6,8 +6,9 @@ import PolicyExpr
 import RuleCompiler
 import SourceDiagnostics
 
-/// A whole roster: read, assembled into households, screened, written. Outputs go to temporary
-/// files renamed into place at the end, so an interrupted run never leaves a half file.
+/// A whole roster: read, assembled into households, screened, written. Results, rejects and
+/// summary go to temporary files committed together at the end (`OutputSet`), so an interrupted
+/// run never leaves a half file, nor one of an older run beside this one's.
 public struct ScreeningJob {
     public var roster: String
     public var output: String?
@@ -69,18 +70,12 @@ public struct ScreeningJob {
         var template = ScreeningSummary(rules: rules, date: date)
         screener.prepare(&template)
         var summary = template
-        let out: OutputFile
-        let rej: OutputFile
-        do {
-            out = try OutputFile(path: output, otherwise: 1, reading: roster)
-            // Rejects never vanish: beside the output file, or on stderr when the output is stdout.
-            let rejectsPath = rejects ?? output.map { ($0.hasSuffix(".csv") || $0.hasSuffix(".jsonl") ? String($0.prefix(upTo: $0.lastIndex(of: ".")!)) : $0) + ".rejects.csv" }
-            rej = try OutputFile(path: rejectsPath, otherwise: 2, reading: roster)
-        } catch let e as OutputFile.OpenError {
-            return .failure(.write(e.message))
-        } catch {
-            return .failure(.write("\(error)"))
+        let outputs: OutputSet
+        switch openOutputs() {
+        case .success(let set): outputs = set
+        case .failure(let e): return .failure(e)
         }
+        let out = outputs.results, rej = outputs.rejects
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         if bom { buffer += [0xEF, 0xBB, 0xBF] }
@@ -288,8 +283,7 @@ public struct ScreeningJob {
         }
         // A header that cannot be used, or a cut-off file: nothing is written under the final names.
         func fail(_ failure: Failure) -> Result<ScreeningSummary, Failure> {
-            out.discard()
-            rej.discard()
+            outputs.discard()
             return .failure(failure)
         }
         if let headerError { return fail(.header(headerError)) }
@@ -304,13 +298,35 @@ public struct ScreeningJob {
         // The bar's last word: the whole roster, every row and household.
         progress?(size ?? 0, summary.rows, summary.households + summary.rejectedHouseholds, size)
         if rej.temporary != nil { rejectHeader() }
-        guard out.write(&buffer), rej.write(&rejectBuffer), out.commit(), rej.commit() else {
+        // The summary is written last, and renamed last: it marks the set whole.
+        var summaryBytes = outputs.summary == nil ? [] : Array((summaryJSON(summary).serialized(pretty: true) + "\n").utf8)
+        guard out.write(&buffer), rej.write(&rejectBuffer), outputs.summary?.write(&summaryBytes) ?? true, outputs.commit() else {
+            outputs.discard()
             return .failure(.write("cannot finish writing the outputs"))
         }
-        if let path = summaryPath {
-            let text = summaryJSON(summary).serialized(pretty: true) + "\n"
-            if case .failure(let e) = FileBytes.writeAtomically(Array(text.utf8), to: path) { return .failure(.write(e.description)) }
-        }
         return .success(summary)
+    }
+
+    /// The results (stdout without `--out`), the rejects (named, beside the results, or stderr
+    /// when the results are stdout: rejects never vanish) and the summary when named, as one set.
+    func openOutputs() -> Result<OutputSet, Failure> {
+        var opened: [OutputFile] = []
+        do {
+            let rejectsPath = rejects ?? output.map { ($0.hasSuffix(".csv") || $0.hasSuffix(".jsonl") ? String($0.prefix(upTo: $0.lastIndex(of: ".")!)) : $0) + ".rejects.csv" }
+            let out = try OutputFile(path: output, otherwise: 1, reading: roster)
+            opened.append(out)
+            let rej = try OutputFile(path: rejectsPath, otherwise: 2, reading: roster)
+            opened.append(rej)
+            let sum = try summaryPath.map { try OutputFile(path: $0, otherwise: -1, reading: roster) }
+            return .success(try OutputSet(results: out, rejects: rej, summary: sum))
+        } catch {
+            // What was opened before the failure leaves no temporary.
+            for file in opened { file.discard() }
+            switch error {
+            case let e as OutputFile.OpenError: return .failure(.write(e.message))
+            case let e as OutputSet.SamePathError: return .failure(.write(e.message))
+            default: return .failure(.write("\(error)"))
+            }
+        }
     }
 }

@@ -55,12 +55,12 @@ extension RuleLoader {
         while end.map({ day <= $0 }) ?? true, guardSteps < 1000 {
             guardSteps += 1
             if let entry = entries.last(where: { $0.covers(day) }) {
-                guard let to = entry.to else { return }
-                day = to.adding(days: 1)
+                guard let to = entry.to, let next = to.adding(checkedDays: 1) else { return }
+                day = next
                 continue
             }
             let next = entries.compactMap(\.from).filter { $0 > day }.min()
-            let gapEnd = next.map { $0.adding(days: -1) } ?? end
+            let gapEnd = next.map { $0.adding(checkedDays: -1) ?? $0 } ?? end
             let period = gapEnd.map { "from \(day) to \($0)" } ?? "from \(day) on"
             let at = entries.first { ($0.from ?? day) > day }?.span ?? entries.last?.span ?? defining.span
             bag.error("param.missing", "`\(spec.name)` (\(spec.label)) has no value for \(name) (\(code)) \(period), while policy `\(policy.id)` is in effect", at: at,

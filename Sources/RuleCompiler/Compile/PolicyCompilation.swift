@@ -21,6 +21,7 @@ extension ExpressionCompiler {
             let explain = withOwner("template") { checkTemplate(a.explain, policy: index, memberScope: member, extra: ["amount": selfAmount]) }
             return CompiledAmount(expr: t, rounding: a.rounding, explain: explain, span: a.value.span)
         }
+        let audience = compileAudience(p, index: index)
         // `excluded_by` becomes a condition of its own, so it is explained like any other.
         var overlapConditions: [CompiledCondition] = []
         for o in p.excludedBy {
@@ -53,7 +54,22 @@ extension ExpressionCompiler {
         }
         return CompiledPolicy(
             index: index, id: p.id, title: p.title, subject: p.subject, effectiveFrom: p.effectiveFrom, effectiveTo: p.effectiveTo,
-            basis: p.basis, who: p.who, procedure: p.procedure, publicity: p.publicity, eligible: eligible!, amount: amount, higherOf: higher, file: p.file, rulesDirectory: rulesDirectory)
+            basis: p.basis, who: p.who, procedure: p.procedure, publicity: p.publicity, audience: audience, horizon: p.horizon, eligible: eligible!, amount: amount, higherOf: higher, file: p.file, rulesDirectory: rulesDirectory)
+    }
+
+    /// Checks `audience:`: a condition over the policy's subject. It is read after every decision
+    /// is made, so it may use other policies' results without ordering them (its own owner).
+    func compileAudience(_ p: RawPolicy, index: Int) -> TExpr? {
+        guard let node = p.audience else { return nil }
+        return withOwner("audience:\(index)") {
+            guard let t = checkExpression(node, policy: index, memberScope: p.subject == .person) else { return nil }
+            guard t.type == .bool else {
+                bag.error("expr.type-mismatch", "`audience` must be true or false, but this is \(t.type.chinese)", at: node.span,
+                    help: "say who the policy is for: `age >= 60`, `disability_grade >= 1`")
+                return nil
+            }
+            return t
+        }
     }
 
     func otherPolicy(_ o: RawPolicy.Overlap, from index: Int) -> Int? {

@@ -3,7 +3,7 @@ import SourceDiagnostics
 import YAMLSource
 
 extension RuleDecoder {
-    static let policyKeys = ["policy", "title", "order", "subject", "effective", "basis", "who", "procedure", "publicity", "members", "let", "eligible", "amount", "overlaps", "notes"]
+    static let policyKeys = ["policy", "title", "order", "subject", "effective", "basis", "who", "procedure", "publicity", "audience", "horizon", "members", "let", "eligible", "amount", "overlaps", "notes"]
     static let leafKeys = ["id", "when", "unless", "met", "unmet", "excepted", "change", "basis"]
     static let groupKeys = ["id", "all", "any", "not", "met", "unmet", "basis"]
 
@@ -56,12 +56,22 @@ extension RuleDecoder {
         if let o = value("order"), let text = string(o, "`order`") {
             if let n = Int(text) { order = n } else { bag.error("rules.bad-number", "`order` must be a whole number", at: o.span) }
         }
+        var horizon = Horizon.standard
+        if let h = value("horizon"), let text = string(h, "`horizon`") {
+            if let parsed = Horizon(parsing: text) {
+                horizon = parsed
+            } else {
+                bag.error("policy.bad-horizon", "`horizon` must be a number and a unit, such as `12 months`, `1 year` or `90 days`, found `\(text)`", at: h.span,
+                    help: "the unit is days, months or years; the number at most \(Horizon.maximumCount)")
+            }
+        }
         return RawPolicy(
             id: id, idNode: idNode, title: value("title").flatMap { string($0, "`title`") } ?? id, order: order, subject: subject,
             effectiveFrom: from, effectiveTo: to, basis: value("basis").flatMap { strings($0, "`basis`") } ?? [],
             who: value("who").flatMap { string($0, "`who`") },
             procedure: value("procedure").flatMap { strings($0, "`procedure`") } ?? [],
             publicity: value("publicity").flatMap { string($0, "`publicity`") },
+            audience: value("audience"), horizon: horizon,
             memberLets: value("members").map { decodeLets($0, memberScope: true) } ?? [],
             lets: value("let").map { decodeLets($0, memberScope: false) } ?? [],
             eligible: value("eligible").flatMap { decodeCondition($0, path: "eligible", ids: &ids) },

@@ -84,8 +84,15 @@ extension RuleDecoder {
         switch spec.type {
         case .bool: return bool(node, what).map { .bool($0) }
         case .int:
-            guard let i = Int64(s) else { bag.error("rules.bad-number", "\(what) must be a whole number, found `\(s)`", at: node.span); return nil }
-            return .int(i)
+            switch Fixed.parseInteger(s) {
+            case .success(let i): return .int(i)
+            case .failure(.tooLarge):
+                bag.error("rules.number-too-large", "\(what) `\(s)`超过12位整数，超出规则中数值的范围", at: node.span,
+                    help: "数值不超过 999,999,999,999；请核对是否多写了位数")
+            case .failure:
+                bag.error("rules.bad-number", "\(what) must be a whole number, found `\(s)`", at: node.span)
+            }
+            return nil
         case .decimal, .money: return fixed(node, what).map { .fixed($0) }
         case .date: return date(node, what).map { .date($0) }
         case .enumeration(let e):

@@ -74,11 +74,19 @@ final class RuleDecoder {
 
     func fixed(_ node: YAMLNode, _ what: String) -> Fixed? {
         guard let s = string(node, what) else { return nil }
-        guard let f = Fixed(parsing: s) else {
+        switch Fixed.parse(s) {
+        case .success(let f):
+            return f
+        case .failure(.tooLarge):
+            bag.error("rules.number-too-large", "\(what) `\(s)`超过12位整数，超出规则中数值的范围", at: node.span,
+                help: "数值（整数部分）不超过 999,999,999,999；请核对是否多写了位数")
+        case .failure(.misplacedSeparator):
+            bag.error("rules.bad-number", "\(what) `\(s)`中的逗号没有按三位分节，读不准是多少", at: node.span,
+                help: "写作 1181.5 或 1,181.5：小数点用“.”，分节逗号每三位一个，也可以不写逗号")
+        case .failure:
             bag.error("rules.bad-number", "\(what) `\(s)` is not a number", at: node.span)
-            return nil
         }
-        return f
+        return nil
     }
 
     func choice<W: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ what: String, _: W.Type) -> W? where W.RawValue == String {

@@ -110,6 +110,11 @@ public final class CompiledPolicy: Sendable {
     /// How to apply, step by step, and how the result is made public (公示), for the 明白纸.
     public let procedure: [String]
     public let publicity: String?
+    /// Who the policy is for (`audience:`), a condition over the subject; nil is everyone. A
+    /// subject outside it is not told the policy's 不符合, only that it does not concern them.
+    public let audience: TExpr?
+    /// How far ahead a "将于…" date is said in the household answer.
+    public let horizon: Horizon
     public let eligible: CompiledCondition
     public let amount: CompiledAmount?
     /// 择高: policies of which only the higher amount is paid.
@@ -121,7 +126,7 @@ public final class CompiledPolicy: Sendable {
     /// once, so explaining a decision is a loop, not a walk of the tree.
     public let conditions: [(condition: CompiledCondition, depth: Int)]
 
-    init(index: Int, id: String, title: String, subject: FieldLevel, effectiveFrom: Day?, effectiveTo: Day?, basis: [String], who: String?, procedure: [String], publicity: String?, eligible: CompiledCondition, amount: CompiledAmount?, higherOf: [(Int, Template?)], file: SourceFile, rulesDirectory: String) {
+    init(index: Int, id: String, title: String, subject: FieldLevel, effectiveFrom: Day?, effectiveTo: Day?, basis: [String], who: String?, procedure: [String], publicity: String?, audience: TExpr? = nil, horizon: Horizon = .standard, eligible: CompiledCondition, amount: CompiledAmount?, higherOf: [(Int, Template?)], file: SourceFile, rulesDirectory: String) {
         self.index = index
         self.id = id
         self.title = title
@@ -132,6 +137,8 @@ public final class CompiledPolicy: Sendable {
         self.who = who
         self.procedure = procedure
         self.publicity = publicity
+        self.audience = audience
+        self.horizon = horizon
         self.eligible = eligible
         self.amount = amount
         self.higherOf = higherOf

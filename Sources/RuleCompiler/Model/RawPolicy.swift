@@ -55,6 +55,10 @@ struct RawPolicy {
     let who: String?
     let procedure: [String]
     let publicity: String?
+    /// `audience:`: who the policy is for, an expression over the subject (nil: everyone).
+    let audience: YAMLNode?
+    /// `horizon:`: how far ahead a "将于…" date is said.
+    let horizon: Horizon
     let memberLets: [Let]
     let lets: [Let]
     let eligible: RawCondition?

@@ -37,12 +37,19 @@ public enum FieldValueParser {
             }
             return .success(.bool(b))
         case .int:
-            guard let i = Int64(text) else { return .failure(FieldValueError(message: "\(shown)不是整数", help: nil)) }
-            guard i >= 0 else { return .failure(FieldValueError(message: "\(shown)不能为负数", help: nil)) }
-            return .success(.int(i))
+            switch Fixed.parseInteger(text) {
+            case .success(let i):
+                guard i >= 0 else { return .failure(FieldValueError(message: "\(shown)不能为负数", help: nil)) }
+                return .success(.int(i))
+            case .failure(.tooLarge): return .failure(tooLarge(shown))
+            case .failure: return .failure(FieldValueError(message: "\(shown)不是整数", help: nil))
+            }
         case .decimal:
-            guard let f = Fixed(parsing: text) else { return .failure(FieldValueError(message: "\(shown)不是数字", help: nil)) }
-            return .success(.fixed(f))
+            switch Fixed.parse(text) {
+            case .success(let f): return .success(.fixed(f))
+            case .failure(.tooLarge): return .failure(tooLarge(shown))
+            case .failure: return .failure(FieldValueError(message: "\(shown)不是数字", help: nil))
+            }
         case .money:
             if let f = Fixed(parsing: text), f.raw >= 0, f.raw % 10_000 == 0 { return .success(.fixed(f)) }
             return money(text, shown).map { .fixed($0) }
@@ -91,10 +98,21 @@ public enum FieldValueParser {
     public static func money(_ text: String, _ shown: String) -> Result<Fixed, FieldValueError> {
         var t = text
         if t.hasSuffix("元") { t.removeLast() }
-        guard let f = Fixed(parsing: t) else { return .failure(FieldValueError(message: "\(shown)不是金额", help: "金额写作数字，单位为元，如 1500 或 1500.50")) }
+        let f: Fixed
+        switch Fixed.parse(t) {
+        case .success(let v): f = v
+        case .failure(.tooLarge): return .failure(tooLarge(shown))
+        case .failure: return .failure(FieldValueError(message: "\(shown)不是金额", help: "金额写作数字，单位为元，如 1500 或 1500.50"))
+        }
         guard f.raw >= 0 else { return .failure(FieldValueError(message: "\(shown)是负数，金额不能为负", help: "亏损等情况请按0填写并在备注中说明")) }
         guard f.raw % 10_000 == 0 else { return .failure(FieldValueError(message: "\(shown)的小数超过两位（分）", help: nil)) }
         return .success(f)
+    }
+
+    /// A number past `Fixed.largestWhole`: said as such, not as "not a number", and never
+    /// quoted (so many digits may be an ID or a phone number typed into the wrong column).
+    static func tooLarge(_: String) -> FieldValueError {
+        FieldValueError(message: "数值过大（超过12位整数）", help: "数值不超过 999,999,999,999；请核对是否多填了位数，或填到了别的列")
     }
 
     static func enumValue(_ text: String, _ e: EnumType, _ shown: String) -> Result<Int, FieldValueError> {

@@ -91,8 +91,13 @@ public struct QuickCells: Sendable {
     @inlinable public static func number(_ cell: UnsafeBufferPointer<UInt8>, places: Int) -> Int64? {
         let n = cell.count
         var whole: Int64 = 0, i = 0
-        while i < n, cell[i] >= 48, cell[i] <= 57 { whole = whole * 10 + Int64(cell[i] - 48); i += 1 }
-        guard i > 0, i <= 12 else { return nil }
+        // Twelve whole digits at most (`Fixed.largestWhole`), checked before each digit is taken.
+        while i < n, cell[i] >= 48, cell[i] <= 57 {
+            guard i < 12 else { return nil }
+            whole = whole * 10 + Int64(cell[i] - 48)
+            i += 1
+        }
+        guard i > 0 else { return nil }
         var raw = whole * Fixed.scale
         guard i < n else { return raw }
         guard cell[i] == UInt8(ascii: "."), n - i - 1 >= 1, n - i - 1 <= places else { return nil }
@@ -144,10 +149,10 @@ public struct QuickCells: Sendable {
         }
     }
 
-    /// Plain digits (at most 18).
+    /// Plain digits (at most 12: `Fixed.largestWhole`, as the row path's `Fixed.parseInteger`).
     @inlinable @inline(__always) public static func int(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
         let n = cell.count
-        guard n > 0, n <= 18 else { return nil }
+        guard n > 0, n <= 12 else { return nil }
         var v: Int64 = 0
         for i in 0..<n {
             let d = cell[i] &- 48
