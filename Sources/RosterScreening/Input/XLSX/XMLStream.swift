@@ -140,7 +140,9 @@ struct XMLStream {
     private func text(_ b: [UInt8], _ start: Int, _ end: Int, _ body: (Event) throws -> Void) throws {
         guard start < end else { return }
         if stack.isEmpty {
-            guard b[start..<end].allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) || start == 0 && b[start..<end].elementsEqual([0xEF, 0xBB, 0xBF]) else {
+            // Only white space around the root, after a byte-order mark at the very start.
+            let bom = offset + start == 0 && b[start...].starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            guard b[(start + bom)..<end].allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
                 throw Malformed(offset: offset + start, reason: "根元素之外有文字")
             }
             return
