@@ -1,25 +1,30 @@
-internal import CZlib
-
-/// Reads the entries of a ZIP archive (what an .xlsx file is): the central directory, then each
-/// entry stored or deflated. Enough for spreadsheets; no encryption, no ZIP64.
+/// Reads the directory of a ZIP archive (what an .xlsx file is) and checks it against the file:
+/// the end record found and whole, every entry's header where the directory says, inside the
+/// file and before the directory. Enough for spreadsheets; no encryption, no ZIP64, one disk.
+/// A file cut anywhere is an error: without its end record it has no directory, and an entry cut
+/// short, or whose bytes do not match its CRC, is found when it is read (`ZipEntryReader`).
 struct ZipArchive {
     struct Entry {
         let name: String
         let method: UInt16
+        let crc: UInt32
         let compressedSize: Int
         let size: Int
-        let localHeader: Int
+        /// Where the entry's compressed bytes begin.
+        let dataStart: Int
     }
 
     enum ZipError: Error, CustomStringConvertible {
-        case notZip, truncated, unsupported(String), corrupt(String)
+        case notZip, truncated(String), unsupported(String), corrupt(String)
+        case tooLarge(String)
 
         var description: String {
             switch self {
-            case .notZip: "this is not an .xlsx file (no ZIP directory found)"
-            case .truncated: "the .xlsx file is cut off"
-            case .unsupported(let what): "the .xlsx file uses \(what), which huimin cannot read; save it again from Excel or WPS"
-            case .corrupt(let name): "the .xlsx file is damaged (\(name))"
+            case .notZip: "不是.xlsx文件，或文件不完整（找不到ZIP目录）"
+            case .truncated(let what): "文件不完整（\(what)被截断），请重新导出"
+            case .unsupported(let what): "文件使用了\(what)，huimin无法读取；请用Excel或WPS另存为.xlsx"
+            case .corrupt(let what): "文件已损坏（\(what)）"
+            case .tooLarge(let what): "工作簿解压后过大：\(what)"
             }
         }
     }
@@ -29,64 +34,64 @@ struct ZipArchive {
 
     init(bytes: [UInt8]) throws {
         self.bytes = bytes
-        // The end-of-central-directory record is within the last 64 KiB + 22 bytes.
-        var eocd = -1
-        var i = bytes.count - 22
-        while i >= max(0, bytes.count - 65_557) {
-            if bytes[i] == 0x50, bytes[i + 1] == 0x4B, bytes[i + 2] == 0x05, bytes[i + 3] == 0x06 { eocd = i; break }
-            i -= 1
+        let eocd = try Self.endRecord(bytes)
+        guard Self.u16(bytes, eocd + 4) == 0, Self.u16(bytes, eocd + 6) == 0, Self.u16(bytes, eocd + 8) == Self.u16(bytes, eocd + 10) else {
+            throw ZipError.unsupported("分卷压缩")
         }
-        guard eocd >= 0 else { throw ZipError.notZip }
         let count = Int(Self.u16(bytes, eocd + 10))
-        var offset = Int(Self.u32(bytes, eocd + 16))
+        let directorySize = Int(Self.u32(bytes, eocd + 12)), directoryStart = Int(Self.u32(bytes, eocd + 16))
+        if count == 0xFFFF || directorySize == 0xFFFF_FFFF || directoryStart == 0xFFFF_FFFF { throw ZipError.unsupported("ZIP64") }
+        guard directoryStart + directorySize <= eocd else { throw ZipError.truncated("ZIP目录") }
         var entries: [String: Entry] = [:]
+        var offset = directoryStart
         for _ in 0..<count {
-            guard offset + 46 <= bytes.count, Self.u32(bytes, offset) == 0x0201_4B50 else { throw ZipError.corrupt("central directory") }
-            let flags = Self.u16(bytes, offset + 8)
-            if flags & 1 != 0 { throw ZipError.unsupported("encryption") }
-            let method = Self.u16(bytes, offset + 10)
-            let compressed = Int(Self.u32(bytes, offset + 20)), size = Int(Self.u32(bytes, offset + 24))
-            let nameLength = Int(Self.u16(bytes, offset + 28)), extra = Int(Self.u16(bytes, offset + 30)), comment = Int(Self.u16(bytes, offset + 32))
-            let local = Int(Self.u32(bytes, offset + 42))
-            guard offset + 46 + nameLength <= bytes.count else { throw ZipError.truncated }
-            let name = String(decoding: bytes[(offset + 46)..<(offset + 46 + nameLength)], as: UTF8.self)
-            if compressed == 0xFFFF_FFFF || size == 0xFFFF_FFFF { throw ZipError.unsupported("ZIP64") }
-            entries[name] = Entry(name: name, method: method, compressedSize: compressed, size: size, localHeader: local)
-            offset += 46 + nameLength + extra + comment
+            let (entry, next) = try Self.directoryEntry(bytes, at: offset, end: directoryStart + directorySize)
+            guard entries.updateValue(entry, forKey: entry.name) == nil else { throw ZipError.corrupt("“\(entry.name)”出现了两次") }
+            guard entry.dataStart + entry.compressedSize <= directoryStart else { throw ZipError.truncated("“\(entry.name)”") }
+            offset = next
         }
         self.entries = entries
     }
 
-    /// The uncompressed bytes of an entry, or nil if there is no such entry.
-    func data(_ name: String) throws -> [UInt8]? {
-        guard let e = entries[name] else { return nil }
-        let h = e.localHeader
-        guard h + 30 <= bytes.count, Self.u32(bytes, h) == 0x0403_4B50 else { throw ZipError.corrupt(name) }
-        let start = h + 30 + Int(Self.u16(bytes, h + 26)) + Int(Self.u16(bytes, h + 28))
-        guard start + e.compressedSize <= bytes.count else { throw ZipError.truncated }
-        switch e.method {
-        case 0: return Array(bytes[start..<(start + e.compressedSize)])
-        case 8: return try inflate(bytes[start..<(start + e.compressedSize)], size: e.size, name: name)
-        default: throw ZipError.unsupported("compression method \(e.method)")
+    /// The end-of-central-directory record: within the last 64 KiB + 22 bytes, its comment
+    /// reaching exactly to the end of the file.
+    static func endRecord(_ bytes: [UInt8]) throws -> Int {
+        guard bytes.count >= 22 else { throw ZipError.notZip }
+        var i = bytes.count - 22
+        while i >= max(0, bytes.count - 65_557) {
+            if bytes[i] == 0x50, bytes[i + 1] == 0x4B, bytes[i + 2] == 0x05, bytes[i + 3] == 0x06,
+                i + 22 + Int(u16(bytes, i + 20)) == bytes.count
+            {
+                return i
+            }
+            i -= 1
         }
+        throw ZipError.notZip
     }
 
-    private func inflate(_ input: ArraySlice<UInt8>, size: Int, name: String) throws -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: max(size, 1))
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { throw ZipError.corrupt(name) }
-        defer { inflateEnd(&stream) }
-        let status: Int32 = input.withUnsafeBytes { inBuf in
-            output.withUnsafeMutableBytes { outBuf in
-                stream.next_in = UnsafeMutablePointer(mutating: inBuf.bindMemory(to: Bytef.self).baseAddress)
-                stream.avail_in = uInt(inBuf.count)
-                stream.next_out = outBuf.bindMemory(to: Bytef.self).baseAddress
-                stream.avail_out = uInt(outBuf.count)
-                return CZlib.inflate(&stream, Z_FINISH)
-            }
-        }
-        guard status == Z_STREAM_END, Int(stream.total_out) == size else { throw ZipError.corrupt(name) }
-        return Array(output.prefix(size))
+    /// The directory entry at `offset`, checked against its local header; and where the next begins.
+    static func directoryEntry(_ bytes: [UInt8], at offset: Int, end: Int) throws -> (Entry, Int) {
+        guard offset + 46 <= end, u32(bytes, offset) == 0x0201_4B50 else { throw ZipError.corrupt("ZIP目录") }
+        let flags = u16(bytes, offset + 8)
+        if flags & 1 != 0 { throw ZipError.unsupported("加密") }
+        let method = u16(bytes, offset + 10)
+        let crc = u32(bytes, offset + 16)
+        let compressed = Int(u32(bytes, offset + 20)), size = Int(u32(bytes, offset + 24))
+        let nameLength = Int(u16(bytes, offset + 28)), extra = Int(u16(bytes, offset + 30)), comment = Int(u16(bytes, offset + 32))
+        let local = Int(u32(bytes, offset + 42))
+        let next = offset + 46 + nameLength + extra + comment
+        guard next <= end else { throw ZipError.corrupt("ZIP目录") }
+        if compressed == 0xFFFF_FFFF || size == 0xFFFF_FFFF || local == 0xFFFF_FFFF { throw ZipError.unsupported("ZIP64") }
+        let nameBytes = bytes[(offset + 46)..<(offset + 46 + nameLength)]
+        guard let name = String(validating: nameBytes, as: UTF8.self) else { throw ZipError.corrupt("条目名称不是UTF-8") }
+        // The local header: the same name and method, and the data after it.
+        guard local + 30 <= bytes.count, u32(bytes, local) == 0x0403_4B50 else { throw ZipError.corrupt("“\(name)”的头部") }
+        let localName = Int(u16(bytes, local + 26)), localExtra = Int(u16(bytes, local + 28))
+        guard local + 30 + localName <= bytes.count, bytes[(local + 30)..<(local + 30 + localName)].elementsEqual(nameBytes),
+            u16(bytes, local + 8) == method
+        else { throw ZipError.corrupt("“\(name)”的头部与目录不符") }
+        let entry = Entry(name: name, method: method, crc: crc, compressedSize: compressed, size: size, dataStart: local + 30 + localName + localExtra)
+        return (entry, next)
     }
 
     static func u16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
