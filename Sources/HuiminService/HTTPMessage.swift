@@ -82,6 +82,7 @@ public struct ServiceError: Error, Sendable {
     }
 
     public static func notFound(_ path: String) -> ServiceError {
-        ServiceError(404, "route.not-found", "no such resource: \(path)")
+        // The path is not repeated: it may carry an ID number or a name.
+        ServiceError(404, "route.not-found", "no such resource (the routes are in /openapi.yaml)")
     }
 }
