@@ -120,9 +120,15 @@ public final class API: Sendable {
 
     func allow(_ r: ServiceRequest, _ ok: Bool, _ method: String) throws(ServiceError) {
         guard !ok else { return }
-        var e = ServiceError(405, "route.method-not-allowed", "\(Self.route(of: r.path)) takes \(method), not \(r.method)")
+        var e = ServiceError(405, "route.method-not-allowed", "\(Self.route(of: r.path)) takes \(method), not \(Self.quoted(r.method, among: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]))")
         e.headers = [("Allow", method)]
         throw e
+    }
+
+    /// The route a path asks for, named without the caller's part of it (a policy id in the path
+    /// may be anything, an ID number too).
+    static func route(_ path: String) -> String {
+        path.hasPrefix("/v1/policies/") ? "/v1/policies/{id}" : path.hasPrefix("/assets/") ? "/assets/{name}" : path
     }
 
     // MARK: GET /healthz
@@ -196,7 +202,7 @@ public final class API: Sendable {
         let rules = store.current.rules
         guard let p = rules.policy(id) else {
             let s = Suggestion.closest(to: id, among: rules.policies.map(\.id))
-            throw ServiceError(404, "policy.not-found", "no policy is named \(Self.quoted(id))" + (s.map { "; did you mean `\($0)`?" } ?? ""))
+            throw ServiceError(404, "policy.not-found", "no policy is named \(Self.quoted(id, among: rules.policies.map(\.id)))" + (s.map { "; did you mean `\($0)`?" } ?? ""))
         }
         let format = try Self.choice(r, "format", default: "json", among: PolicySheet.Format.allCases.map(\.rawValue))
         let day = try Self.date(r)
@@ -207,7 +213,9 @@ public final class API: Sendable {
         }
         guard !rules.regionChain(region).isEmpty else {
             let s = Suggestion.closest(to: region, among: Array(rules.regions.keys))
-            throw ServiceError(404, "region.not-found", "the rules have no region \(Self.quoted(region)) or a region above it" + (s.map { "; did you mean \($0)?" } ?? ""))
+            // A region code is public; anything else in its place is described.
+            let shown = FieldValueParser.isRegionCode(region.utf8) ? region : Self.quoted(region)
+            throw ServiceError(404, "region.not-found", "the rules have no region \(shown) or a region above it" + (s.map { "; did you mean \($0)?" } ?? ""))
         }
         let sheet = PolicySheet(policy: p, rules: rules, region: region, date: day)
         switch PolicySheet.Format(rawValue: format)! {
@@ -232,7 +240,7 @@ public final class API: Sendable {
         let ids = r.values("policy").flatMap { $0.split(separator: ",").map(String.init) }
         for id in ids where rules.policy(id) == nil {
             let s = Suggestion.closest(to: id, among: rules.policies.map(\.id))
-            throw ServiceError(400, "request.unknown-policy", "no policy is named \(Self.quoted(id))" + (s.map { "; did you mean `\($0)`?" } ?? ""))
+            throw ServiceError(400, "request.unknown-policy", "no policy is named \(quoted(id, among: rules.policies.map(\.id)))" + (s.map { "; did you mean `\($0)`?" } ?? ""))
         }
         return ids.isEmpty ? nil : Set(ids)
     }
@@ -240,7 +248,7 @@ public final class API: Sendable {
     static func choice(_ r: ServiceRequest, _ name: String, default value: String, among choices: [String]) throws(ServiceError) -> String {
         let v = r.value(name) ?? value
         guard choices.contains(v) else {
-            throw ServiceError(400, "request.bad-parameter", "`\(name)` must be one of \(choices.joined(separator: ", ")) (got \(quoted(v)))")
+            throw ServiceError(400, "request.bad-parameter", "`\(name)` must be one of \(choices.joined(separator: ", ")) (got \(quoted(v, among: choices)))")
         }
         return v
     }
@@ -249,22 +257,14 @@ public final class API: Sendable {
         switch r.value(name) {
         case nil, "false", "0": return false
         case "", "true", "1": return true
-        case let v?: throw ServiceError(400, "request.bad-parameter", "`\(name)` must be true or false (got \(quoted(v)))")
+        case let v?: throw ServiceError(400, "request.bad-parameter", "`\(name)` must be true or false (got \(quoted(v, among: ["true", "false"])))")
         }
     }
 
-    /// A value from the client echoed in an error, only when it cannot be personal: short, of
-    /// ASCII letters, digits and `-_.,:/`, with no run of more than 8 digits (a date, a region code
-    /// or a policy id passes; an ID number, a phone number or a name does not and is described).
-    static func quoted(_ s: String) -> String {
-        var digits = 0
-        for c in s.utf8 {
-            let isDigit = c >= 0x30 && c <= 0x39
-            let isSafe = isDigit || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || "-_.,:/".utf8.contains(c)
-            digits = isDigit ? digits + 1 : 0
-            guard isSafe, digits <= 8 else { return "（所给的值共\(s.count)个字符，不予显示）" }
-        }
-        return s.utf8.count > 40 ? "（所给的值共\(s.count)个字符，不予显示）" : "`" + s + "`"
+    /// A parameter named in an error: it comes from the client and may be anything, an ID number
+    /// too, so it is repeated only as `QuotedValue` allows (a near-spelling of one of `choices`).
+    static func quoted(_ s: String, among choices: [String] = []) -> String {
+        QuotedValue.subject(s, choices: choices)
     }
 }
 

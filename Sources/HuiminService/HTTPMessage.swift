@@ -81,8 +81,9 @@ public struct ServiceError: Error, Sendable {
         return r
     }
 
-    /// No route for the path; the path is echoed only when it cannot be personal (`API.quoted`).
+    /// No route for the path.
     public static func notFound(_ path: String) -> ServiceError {
-        ServiceError(404, "route.not-found", "no such resource: \(API.quoted(path))")
+        // The path is not repeated: it may carry an ID number or a name.
+        ServiceError(404, "route.not-found", "no such resource (the routes are in /openapi.yaml)")
     }
 }

@@ -14,6 +14,9 @@ public struct YAMLParser {
 
     public let file: SourceFile
     public let limits: Limits
+    /// True for a resident's record: its keys and anchors are named in messages only as
+    /// `QuotedValue.key` allows (a key may be a name typed in the wrong place).
+    public var keysArePrivate = false
 
     public init(file: SourceFile, limits: Limits = Limits()) {
         self.file = file
@@ -29,6 +32,7 @@ public struct YAMLParser {
             return (root, [])
         }
         var builder = Builder(file: file, limits: limits)
+        builder.keysArePrivate = keysArePrivate
         return builder.run()
     }
 
@@ -49,6 +53,7 @@ private struct Builder {
     let file: SourceFile
     let limits: YAMLParser.Limits
     var diagnostics: [Diagnostic] = []
+    var keysArePrivate = false
     var anchors: [String: (node: YAMLNode, weight: Int)] = [:]
     var totalWeight = 0
     /// The last mark turned into a byte offset: (0-based line, character column, byte offset).
@@ -154,7 +159,7 @@ private struct Builder {
                     let name = String(cString: event.data.alias.anchor)
                     guard let (node, weight) = anchors[name] else {
                         diagnostics.append(Diagnostic(
-                            "yaml.unknown-alias", "alias `*\(name)` names no anchor",
+                            "yaml.unknown-alias", keysArePrivate ? "an alias names no anchor" : "alias `*\(name)` names no anchor",
                             at: Span(file: file, start: start, end: end)))
                         root = nil
                         break loop
@@ -201,10 +206,11 @@ private struct Builder {
             }
             guard let first else { continue }
             let l = pairs[first].key.span.startLocation
+            let shown = keysArePrivate ? QuotedValue.key(name) : "`\(name)`"
             diagnostics.append(Diagnostic(
-                "yaml.duplicate-key", "the key `\(name)` appears twice in this mapping", at: pairs[i].key.span,
+                "yaml.duplicate-key", "the key \(shown) appears twice in this mapping", at: pairs[i].key.span,
                 notes: ["first written at line \(l.line), column \(l.column)"],
-                help: "keep one `\(name)`: a second one would silently replace the first"))
+                help: "keep one \(keysArePrivate ? "of them" : shown): a second one would silently replace the first"))
         }
     }
 

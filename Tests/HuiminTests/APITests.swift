@@ -208,7 +208,7 @@ struct APITests {
         let rejects = try #require(json["rejects"] as? [[String: Any]])
         let h9 = rejects.filter { $0["household"] as? String == "H9" }
         #expect(h9.map { $0["row"] as? Int } == [9, 9])
-        #expect(h9.contains { ($0["reason"] as? String)?.contains("2023-02-30") == true })
+        #expect(h9.contains { ($0["reason"] as? String)?.contains("不是存在的日期") == true })
         // The results file itself, for a spreadsheet.
         let file = Self.request("POST", "/v1/screen?on=2023-12-01&format=csv&layout=wide", type: "text/csv", body: csv)
         #expect(file.status == 200 && file.contentType.hasPrefix("text/csv"))

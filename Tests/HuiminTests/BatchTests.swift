@@ -244,7 +244,7 @@ struct BatchTests {
         #expect(batched.summary == rows.summary)
         // The negative, over-precise and unreadable incomes are rejected, naming the column.
         #expect(rows.rejects.contains("工资性收入,`-5`是负数"))
-        #expect(rows.rejects.contains("工资性收入,`abc`不是金额"))
+        #expect(rows.rejects.contains("工资性收入,所填的值（3个字母）不是金额"))
     }
 
     @Test("a declared layout's field columns, masked or not, are the row path's")

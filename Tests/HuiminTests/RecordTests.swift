@@ -56,7 +56,7 @@ struct RecordTests {
         ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: head, id_number: \"420102198003150031\" }\n", "record.bad-value", "校验位"),
         ("id: H1\nregion: \"420102\"\nmembers:\n  - { id: P1, relation: head, id_number: \"420102198003150032\", birth_date: 1980-03-16 }\n", "record.derived-conflict", "members[0].birth_date: 出生日期与身份证号不一致"),
         ("id: H1\nregion: \"4201\"\nmembers:\n  - { id: P1, relation: head }\n", "record.bad-value", "region"),
-        ("id: H1\nmembers:\n  - { id: P1, relation: head }\n  - { id: P1, relation: spouse }\n", "record.duplicate-member", "P1"),
+        ("id: H1\nmembers:\n  - { id: P1, relation: head }\n  - { id: P1, relation: spouse }\n", "record.duplicate-member", "第2位成员的成员编号与第1位的重复"),
     ]
 
     @Test("bad records are reported with the field's path, never the sensitive value", arguments: badRecords)

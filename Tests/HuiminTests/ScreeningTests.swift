@@ -55,7 +55,7 @@ struct ScreeningTests {
         ("negative money", row("H1", "P1", wage: "-5"), "income_wage", "金额不能为负"),
         ("an unknown enum value, with a suggestion", row("H1", "P1", "户注"), "relation", "是不是"),
         ("a ragged row", "H1,P1,户主\n", "", "这一行有3列"),
-        ("duplicate person ids", row("H1", "P1") + row("H1", "P1", "配偶"), "members", "成员编号 P1 重复"),
+        ("duplicate person ids", row("H1", "P1") + row("H1", "P1", "配偶"), "members", "第2位成员的成员编号与第1位的重复"),
         ("a household without 户主", row("H1", "P1", "配偶"), "members", "户内没有户主"),
         ("conflicting household values", row("H1", "P1", deposits: "0") + row("H1", "P2", "配偶", deposits: "500"), "deposits", "前后不一致"),
         ("rows of a household split apart", row("H1", "P1") + row("H2", "P2") + row("H1", "P3", "配偶"), "household_id", "不相邻"),

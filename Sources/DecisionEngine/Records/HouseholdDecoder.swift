@@ -4,15 +4,17 @@ import SourceDiagnostics
 import YAMLSource
 
 /// Reads one household document (YAML or JSON) against the schema. Every problem names the
-/// file, line, column and the field's path (`members[1].birth_date`), never the value of a
-/// sensitive field, and no source line is shown.
+/// file, line, column and the field's path (`members[1].birth_date`); values and keys are named
+/// only as `QuotedValue` allows, and no source line is shown.
 public struct HouseholdDecoder {
     public let schema: Schema
 
     public init(schema: Schema) { self.schema = schema }
 
     public func decode(file: SourceFile) -> (HouseholdRecord?, [Diagnostic]) {
-        let (root, syntax) = YAMLParser(file: file).parse()
+        var parser = YAMLParser(file: file)
+        parser.keysArePrivate = true
+        let (root, syntax) = parser.parse()
         guard let root, syntax.isEmpty else {
             return (nil, syntax.isEmpty ? [Diagnostic("record.empty", "this household file is empty", at: nil, path: file.path)] : syntax.map(hidden))
         }
@@ -47,7 +49,7 @@ public struct HouseholdDecoder {
                 guard let key = k.scalar else { continue }
                 if key == "members" || key == "成员" { membersNode = v; continue }
                 guard let field = schema.named(key, .household) else {
-                    problem("record.unknown-field", key, "the schema has no household field `\(key)`", k,
+                    problem("record.unknown-field", QuotedValue.quotedKey(key) == nil ? "" : key, "the schema has no household field \(QuotedValue.key(key))", k,
                         help: Suggestion.closest(to: key, among: schema.household.map(\.key) + ["members"]).map { "did you mean `\($0)`?" })
                     continue
                 }
@@ -77,7 +79,7 @@ public struct HouseholdDecoder {
                 for (k, v) in pairs {
                     guard let key = k.scalar else { continue }
                     guard let field = schema.named(key, .person) else {
-                        problem("record.unknown-field", "\(path()).\(key)", "the schema has no member field `\(key)`", k,
+                        problem("record.unknown-field", QuotedValue.quotedKey(key) == nil ? path() : "\(path()).\(key)", "the schema has no member field \(QuotedValue.key(key))", k,
                             help: Suggestion.closest(to: key, among: schema.person.map(\.key)).map { "did you mean `\($0)`?" })
                         continue
                     }
@@ -113,7 +115,8 @@ public struct HouseholdDecoder {
             var amounts = Array(repeating: Fixed.zero, count: names.count)
             for (k, v) in pairs {
                 guard let key = k.scalar, let i = names.firstIndex(of: key) ?? labels.firstIndex(of: key) else {
-                    problem("record.unknown-field", "\(path()).\(k.scalar ?? "?")", "没有这一收入类别", k,
+                    let shown = k.scalar.flatMap { QuotedValue.quotedKey($0) != nil ? $0 : nil }
+                    problem("record.unknown-field", shown.map { "\(path()).\($0)" } ?? path(), "没有这一收入类别" + (shown == nil ? "（\(QuotedValue.key(k.scalar ?? ""))）" : ""), k,
                         Suggestion.closest(to: k.scalar ?? "", among: names).map { "did you mean `\($0)`?" })
                     continue
                 }
@@ -121,7 +124,7 @@ public struct HouseholdDecoder {
                     problem("record.bad-value", "\(path()).\(key)", "金额要填一个数", v, nil)
                     continue
                 }
-                switch FieldValueParser.money(text, "`\(text)`") {
+                switch FieldValueParser.money(text, sensitive: field.sensitive) {
                 case .success(let f): amounts[i] = f
                 case .failure(let e): problem("record.bad-value", "\(path()).\(key)", e.message, v, e.help)
                 }
@@ -212,9 +215,14 @@ public enum RecordCompletion {
             if heads == 0, !record.members.isEmpty { issues.append(Issue(id: "record.no-head", field: "members", message: "户内没有户主（\(c.relation): \(c.headRelation)）")) }
             if heads > 1 { issues.append(Issue(id: "record.two-heads", field: "members", message: "户内有\(heads)位户主，只能有一位")) }
         }
-        var seen = Set<String>()
-        for m in record.members where !seen.insert(m.id).inserted {
-            issues.append(Issue(id: "record.duplicate-member", field: "members", message: "成员编号 \(m.id) 重复"))
+        // By position, not by id: an id typed in the wrong column may be a name.
+        var seen: [String: Int] = [:]
+        for (i, m) in record.members.enumerated() {
+            if let first = seen[m.id] {
+                issues.append(Issue(id: "record.duplicate-member", field: "members", message: "第\(i + 1)位成员的成员编号与第\(first + 1)位的重复"))
+            } else {
+                seen[m.id] = i
+            }
         }
         return issues
     }

@@ -4,7 +4,8 @@ import RuleCompiler
 import SourceDiagnostics
 
 /// A roster row that could not be used, with its reason. Rows are numbered as a spreadsheet
-/// shows them (the header is row 1); no value of a sensitive field is ever repeated.
+/// shows them (the header is row 1); a reason names a cell's value only as `QuotedValue`
+/// allows. `household` is the row's household id, as the results name it.
 public struct Reject: Sendable {
     public let row: Int
     public let household: String
@@ -84,7 +85,7 @@ extension RawHousehold {
         }
         if seenBefore {
             return RawHousehold(id: id, rows: rows, rejects: rows.map {
-                Reject(row: $0.line, household: id, field: column, reason: "同一户的行不相邻：户 \(id) 在前面已经出现过，请按户编号排序后再导入")
+                Reject(row: $0.line, household: id, field: column, reason: "同一户的行不相邻：这一户编号在前面已经出现过，请按户编号排序后再导入")
             })
         }
         return RawHousehold(id: id, rows: rows, rejects: [])
@@ -199,7 +200,7 @@ public struct HouseholdAssembler: Sendable {
     /// Sets one kind of a by-kind money field (a present field lists every kind; the others are zero).
     /// Returns the reason when the cell is not an amount.
     static func setKind(_ cell: String, _ kinds: inout [[Fixed]?], _ field: Int, _ kind: Int, _ fields: [FieldSpec]) -> String? {
-        switch FieldValueParser.money(cell, "`\(cell)`") {
+        switch FieldValueParser.money(cell, sensitive: fields[field].sensitive) {
         case .success(let amount):
             if kinds[field] == nil, case .moneyByKind(let names, _) = fields[field].kind {
                 kinds[field] = Array(repeating: .zero, count: names.count)

@@ -702,7 +702,7 @@ struct BatchScreening: Sendable {
     /// An amount that `QuickCells` does not read (`1,500元`), read as the row path reads it.
     @inline(never) static func money(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
         let text = String(decoding: cell, as: UTF8.self)
-        guard case .success(let f) = FieldValueParser.money(text, "") else { return nil }
+        guard case .success(let f) = FieldValueParser.money(text) else { return nil }
         return f.raw
     }
 

@@ -27,7 +27,8 @@ extension ScreeningOptions.Layout {
         /// long, wide, then those the rules declare.
         public let names: [String]
         public var message: String {
-            "no layout named `\(name)`; the layouts are: \(names.joined(separator: ", "))"
+            // The name may come from a request: repeated only as `QuotedValue` allows.
+            "no layout named \(QuotedValue.subject(name, choices: names)); the layouts are: \(names.joined(separator: ", "))"
                 + (Suggestion.closest(to: name, among: names).map { " (did you mean `\($0)`?)" } ?? "")
         }
     }

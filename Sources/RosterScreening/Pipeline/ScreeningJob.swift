@@ -148,7 +148,9 @@ public struct ScreeningJob {
                     grouper = HouseholdGrouper(columns: columns)
                     assembler = HouseholdAssembler(schema: rules.schema, columns: columns, source: roster)
                 case .failure(.noHouseholdID(let s)):
-                    headerError = "the header has no household id column (household_id or 户编号)" + (s.map { "; did you mean `\($0)`?" } ?? "")
+                    // A header cell is a resident's value when the header is not the first row.
+                    let shown = s.flatMap { QuotedValue.isQuotable($0, choices: ["household_id"]) ? $0 : nil }
+                    headerError = "the header has no household id column (household_id or 户编号)" + (shown.map { "; did you mean `\($0)`?" } ?? "")
                 case .failure(.duplicate(let names)):
                     headerError = "two columns hold the same field: \(names)"
                 }

@@ -1,7 +1,8 @@
 import PolicyExpr
 import SourceDiagnostics
 
-/// Why a value does not fit its field; never repeats the value of a sensitive field.
+/// Why a value does not fit its field. The value is named as `QuotedValue` allows: repeated only
+/// where it cannot be personal, otherwise described by its shape.
 public struct FieldValueError: Error, Sendable {
     public let message: String
     public let help: String?
@@ -24,7 +25,7 @@ public enum FieldValueParser {
     public static func parse(_ raw: String, as field: FieldSpec) -> Result<Value, FieldValueError> {
         let text = raw.trimmingSpaces
         // Built only for a message: this runs for every cell of a roster.
-        var shown: String { field.sensitive ? "" : "`\(text)`" }
+        var shown: String { QuotedValue.subject(text, choices: field.kind == .bool ? Array(booleans.keys) : [], sensitive: field.sensitive) }
         switch field.kind {
         case .bool:
             // The common cells first, without string comparisons.
@@ -52,7 +53,7 @@ public enum FieldValueParser {
             }
         case .money:
             if let f = Fixed(parsing: text), f.raw >= 0, f.raw % 10_000 == 0 { return .success(.fixed(f)) }
-            return money(text, shown).map { .fixed($0) }
+            return money(text, sensitive: field.sensitive).map { .fixed($0) }
         case .date:
             guard let d = Day(parsing: text) else {
                 return .failure(FieldValueError(message: "\(shown)不是存在的日期", help: "日期写作 YYYY-MM-DD，如 1950-03-05"))
@@ -72,14 +73,14 @@ public enum FieldValueParser {
             }
         case .enumeration(let e):
             if let o = e.ordinal(of: text) { return .success(.enumeration(o)) }
-            return enumValue(text, e, shown).map { .enumeration($0) }
+            return enumValue(text, e, sensitive: field.sensitive).map { .enumeration($0) }
         case .enumList(let e):
             var bits: UInt64 = 0
             if noChoice.contains(text) { return .success(.enumSet(0)) }
             for part in text.split(whereSeparator: listSeparators.contains) {
                 let item = String(part).trimmingSpaces
                 if item.isEmpty { continue }
-                switch enumValue(item, e, "`\(item)`") {
+                switch enumValue(item, e, sensitive: field.sensitive) {
                 case .success(let o): bits |= 1 << UInt64(o)
                 case .failure(let err): return .failure(err)
                 }
@@ -95,7 +96,9 @@ public enum FieldValueParser {
         bytes.count == 6 && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
-    public static func money(_ text: String, _ shown: String) -> Result<Fixed, FieldValueError> {
+    /// An amount in yuan (`1500`, `1500.50`, `1500元`), or why the text is not one.
+    public static func money(_ text: String, sensitive: Bool = false) -> Result<Fixed, FieldValueError> {
+        var shown: String { QuotedValue.subject(text, sensitive: sensitive) }
         var t = text
         if t.hasSuffix("元") { t.removeLast() }
         let f: Fixed
@@ -115,10 +118,12 @@ public enum FieldValueParser {
         FieldValueError(message: "数值过大（超过12位整数）", help: "数值不超过 999,999,999,999；请核对是否多填了位数，或填到了别的列")
     }
 
-    static func enumValue(_ text: String, _ e: EnumType, _ shown: String) -> Result<Int, FieldValueError> {
+    static func enumValue(_ text: String, _ e: EnumType, sensitive: Bool) -> Result<Int, FieldValueError> {
         if let o = e.ordinal(of: text) { return .success(o) }
         let choices = e.values + e.labels
         let suggestion = Suggestion.closest(to: text, among: choices)
+        // Near-spellings of any spelling (aliases too) are quoted: they are the schema's, not the resident's.
+        let shown = QuotedValue.subject(text, choices: Array(e.spellings.keys), sensitive: sensitive)
         let listed = zip(e.values, e.labels).map { "\($0)（\($1)）" }.joined(separator: "、")
         return .failure(FieldValueError(
             message: "\(shown)不是可选的值", help: suggestion.map { "是不是 `\($0)`？可选：\(listed)" } ?? "可选：\(listed)"))
