@@ -8,6 +8,12 @@ let package = Package(
         .executable(name: "huimin", targets: ["huimin"]),
         // The HTTP server has its own executable, so the CLI and the tests build without Hummingbird.
         .executable(name: "huimin-server", targets: ["HuiminServer"]),
+        // The modules as a library, for the fuzz harnesses in fuzz/ (their own package, so this
+        // build and its tests stay as they are). No target of its own: nothing more is built.
+        .library(
+            name: "HuiminModules",
+            targets: ["SourceDiagnostics", "YAMLSource", "PolicyExpr", "RuleCompiler", "DecisionEngine", "RosterScreening", "HuiminService"]
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
