@@ -125,12 +125,6 @@ public final class API: Sendable {
         throw e
     }
 
-    /// The route a path asks for, named without the caller's part of it (a policy id in the path
-    /// may be anything, an ID number too).
-    static func route(_ path: String) -> String {
-        path.hasPrefix("/v1/policies/") ? "/v1/policies/{id}" : path.hasPrefix("/assets/") ? "/assets/{name}" : path
-    }
-
     // MARK: GET /healthz
 
     func health() -> ServiceResponse {

@@ -112,10 +112,10 @@ public enum FieldValueParser {
         return .success(f)
     }
 
-    /// A number past `Fixed.largestWhole`: said as such, not as "not a number", and never
-    /// quoted (so many digits may be an ID or a phone number typed into the wrong column).
-    static func tooLarge(_: String) -> FieldValueError {
-        FieldValueError(message: "数值过大（超过12位整数）", help: "数值不超过 999,999,999,999；请核对是否多填了位数，或填到了别的列")
+    /// A number past `Fixed.largestWhole`: said as such, not as "not a number", the value
+    /// described as `QuotedValue` allows (so many digits may be an ID or a phone number).
+    static func tooLarge(_ shown: String) -> FieldValueError {
+        FieldValueError(message: "\(shown)数值过大（超过12位整数）", help: "数值不超过 999,999,999,999；请核对是否多填了位数，或填到了别的列")
     }
 
     static func enumValue(_ text: String, _ e: EnumType, sensitive: Bool) -> Result<Int, FieldValueError> {
