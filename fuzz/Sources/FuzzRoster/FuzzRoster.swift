@@ -86,7 +86,7 @@ enum FuzzRoster {
     }
 
     static func counts(_ s: ScreeningSummary) -> String {
-        let tallies = s.policies.map { "\($0.policy) \($0.eligible)/\($0.ineligible)/\($0.undetermined) \($0.total.plainString) \($0.eligibleNotReceiving.count)/\($0.receivingNotEligible.count)" }
+        let tallies = s.policies.map { "\($0.policy) \($0.eligible)/\($0.ineligible)/\($0.undetermined) \($0.total.decimalString(places: 6)) \($0.eligibleNotReceiving.count)/\($0.receivingNotEligible.count)" }
         return "rows \(s.rows) households \(s.households) persons \(s.persons) rejected \(s.rejectedRows)/\(s.rejectedHouseholds) encoding \(s.encoding); " + tallies.joined(separator: "; ")
     }
 
