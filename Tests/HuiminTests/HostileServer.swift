@@ -24,24 +24,7 @@ final class HostileServer {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let log = self.log
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            log.update { $0.append(data) }
-        }
-        try process.run()
-        var found: Int?
-        var text = ""
-        for _ in 0..<500 where found == nil {
-            usleep(20_000)
-            text = String(decoding: log.value, as: UTF8.self)
-            if let range = text.range(of: #"huimin serve: http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
-                found = Int(text[range].split(separator: ":").last!.dropLast())
-            }
-        }
-        port = try #require(found, "the server did not start: \(text)")
+        port = try ServerTests.launch(process, errors: errors, log: log, attempts: 500)
     }
 
     var logText: String { String(decoding: log.value, as: UTF8.self) }

@@ -8,6 +8,28 @@ import Testing
 /// spoken to over a plain socket, reloaded, fed bad requests, and stopped with SIGTERM.
 @Suite("huimin serve over loopback (the real binary)", .serialized)
 struct ServerTests {
+    /// Runs a server process with its stderr collected into `log`, and waits (20 ms a look, at
+    /// most `attempts` looks) for its first line naming the port; the port, or a failure with the log.
+    static func launch(_ process: Process, errors: Pipe, log: Locked<Data>, attempts: Int) throws -> Int {
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            log.update { $0.append(data) }
+        }
+        try process.run()
+        var found: Int?
+        var text = ""
+        for _ in 0..<attempts where found == nil {
+            usleep(20_000)
+            text = String(decoding: log.value, as: UTF8.self)
+            if let range = text.range(of: #"huimin serve: http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
+                found = Int(text[range].split(separator: ":").last!.dropLast())
+            }
+        }
+        return try #require(found, "the server did not start: \(text)")
+    }
+
     /// A running server and the folder of rules it serves.
     final class Server {
         let process = Process()
@@ -22,25 +44,7 @@ struct ServerTests {
             try FileManager.default.copyItem(at: URL(fileURLWithPath: Repo.rules), to: rules)
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["--port", "0", "--rules", rules.path, "--watch-interval", "0.2", "--max-body-kib", "64"] + extraArguments
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            let log = self.log
-            errors.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                log.update { $0.append(data) }
-            }
-            try process.run()
-            var found: Int?
-            var text = ""
-            for _ in 0..<300 where found == nil {
-                usleep(20_000)
-                text = String(decoding: log.value, as: UTF8.self)
-                if let range = text.range(of: #"huimin serve: http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
-                    let line = text[range]
-                    found = Int(line.split(separator: ":").last!.dropLast())
-                }
-            }
-            port = try #require(found, "the server did not start: \(text)")
+            port = try ServerTests.launch(process, errors: errors, log: log, attempts: 300)
         }
 
         var logText: String { String(decoding: log.value, as: UTF8.self) }
